@@ -1,0 +1,122 @@
+import { sql } from 'kysely';
+import type { OutboundMessage } from '../../core/message.js';
+import type { Db } from '../../storage/database.js';
+import type { OutboxKind } from '../../storage/schema.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  channel: string;
+  recipient: string;
+  kind: OutboxKind;
+  message: OutboundMessage;
+  attempts: number;
+  conversation_id: string | null;
+  customer_id: string | null;
+  /** Owner of the conversation at claim time (null for messages outside a conversation). */
+  owner: string | null;
+}
+
+export interface NewDelivery {
+  dedupeKey: string;
+  channel: string;
+  recipient: string;
+  kind: OutboxKind;
+  author?: string;
+  message: OutboundMessage;
+  conversationId?: string;
+  customerId?: string;
+  notBefore?: Date;
+}
+
+/** How long a claimed row stays leased before another sender may take it over (a crashed sender). */
+export const LEASE_MS = 120_000;
+
+/** Storage of the delivery outbox. */
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Queues a message; a second call with the same dedupe key is a no-op (returns false). */
+  async enqueue(d: NewDelivery): Promise<boolean> {
+    const row = await this.db
+      .insertInto('outbox')
+      .values({
+        dedupe_key: d.dedupeKey, channel: d.channel, recipient: d.recipient, kind: d.kind, author: d.author ?? null,
+        message: JSON.stringify(d.message), conversation_id: d.conversationId ?? null, customer_id: d.customerId ?? null,
+        last_error: null, inbound_id: null, platform_message_id: null, sent_at: null,
+        ...(d.notBefore ? { next_attempt_at: d.notBefore } : {}),
+      })
+      .onConflict((oc) => oc.column('dedupe_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Leases up to `limit` due rows of the given channels. `FOR UPDATE SKIP LOCKED` lets several
+   * senders (instances) share the outbox without taking the same row.
+   */
+  async claim(channels: string[], limit: number): Promise<ClaimedDelivery[]> {
+    if (channels.length === 0) return [];
+    const result = await sql<ClaimedDelivery>`
+      with due as (
+        select id from outbox
+        where status = 'pending' and next_attempt_at <= now() and channel in (${sql.join(channels)})
+        order by next_attempt_at, id
+        limit ${limit}
+        for update skip locked
+      )
+      update outbox o set status = 'sending', attempts = o.attempts + 1,
+        next_attempt_at = now() + make_interval(secs => ${LEASE_MS / 1000})
+      from due
+      where o.id = due.id
+      returning o.id, o.channel, o.recipient, o.kind, o.message, o.attempts, o.conversation_id, o.customer_id,
+        (select owner from conversations where id = o.conversation_id) as owner`.execute(this.db);
+    return result.rows.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async markSent(id: string, platformMessageId?: string): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'sent', sent_at: new Date(), platform_message_id: platformMessageId ?? null, last_error: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Puts a row back in the queue for `at` (a retry, or pacing); `countAttempt` false undoes the claim's count. */
+  async reschedule(id: string, at: Date, error: string | null, countAttempt = true): Promise<void> {
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ status: 'pending', next_attempt_at: at, last_error: error, ...(countAttempt ? {} : { attempts: eb('attempts', '-', 1) }) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async markFinal(id: string, status: 'failed' | 'suppressed', reason: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ status, last_error: reason }).where('id', '=', id).execute();
+  }
+
+  /** Rows left `sending` by a sender that died: back to pending once their lease ran out. */
+  async releaseExpiredLeases(): Promise<number> {
+    const r = await this.db
+      .updateTable('outbox')
+      .set({ status: 'pending' })
+      .where('status', '=', 'sending')
+      .where('next_attempt_at', '<', new Date())
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows ?? 0);
+  }
+
+  async depth(): Promise<number> {
+    const r = await this.db.selectFrom('outbox').select((eb) => eb.fn.countAll<string>().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  async markUnreachable(channel: string, recipient: string, reason: string): Promise<void> {
+    await this.db
+      .updateTable('identities')
+      .set({ unreachable_at: new Date(), unreachable_reason: reason })
+      .where('channel', '=', channel)
+      .where('external_id', '=', recipient)
+      .execute();
+  }
+}

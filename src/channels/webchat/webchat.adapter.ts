@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import { AppError } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import type { Locale, OutboundMessage } from '../../core/message.js';
+import type { ChannelAdapter, InboundHandler, SendResult } from '../channel-adapter.js';
+import type { WebchatSessions } from './webchat-session.js';
+
+export interface WebchatTurn {
+  sessionId?: string;
+  text?: string;
+  payload?: string;
+  locale?: Locale;
+  clientMessageId?: string;
+}
+
+/**
+ * The shop's own web chat. Replies to a visitor's message come back in the HTTP response (the
+ * pipeline commits them as delivered); messages that start elsewhere — an agent, a campaign — are
+ * pushed to the visitor's open sockets by `send` and are in the history either way.
+ */
+export class WebchatAdapter implements ChannelAdapter {
+  readonly id = 'webchat';
+  readonly inline = true;
+  private readonly events = new EventEmitter();
+
+  constructor(
+    private readonly sessions: WebchatSessions,
+    private readonly handle: InboundHandler,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.events.removeAllListeners();
+  }
+
+  /** One visitor message through the pipeline; a missing session starts a new one. */
+  async turn(input: WebchatTurn) {
+    const session = this.session(input.sessionId);
+    const result = await this.handle({
+      id: input.clientMessageId ? `${session.id}:${input.clientMessageId}` : newId(),
+      channel: this.id,
+      conversation: session.id,
+      sender: { id: session.id },
+      text: input.text,
+      payload: input.payload,
+      attachments: [],
+      locale: input.locale,
+      receivedAt: new Date(),
+    });
+    return { sessionId: session.token, result };
+  }
+
+  /** The session id behind a token; throws 401 for a forged one. */
+  sessionId(token: string): string {
+    const id = this.sessions.verify(token);
+    if (!id) throw new AppError('unauthorized', 'sessionId is not a valid web chat session');
+    return id;
+  }
+
+  async send(conversation: string, message: OutboundMessage): Promise<SendResult> {
+    this.events.emit(conversation, message);
+    return {};
+  }
+
+  /** Live messages for one session (used by the WebSocket endpoint). */
+  listen(sessionId: string, listener: (m: OutboundMessage) => void): () => void {
+    this.events.on(sessionId, listener);
+    return () => this.events.off(sessionId, listener);
+  }
+
+  private session(token: string | undefined): { id: string; token: string } {
+    if (!token) return this.sessions.issue();
+    return { id: this.sessionId(token), token };
+  }
+}

@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AppError } from './errors.js';
+import { LOCALES, type Locale } from './message.js';
+
+/** Repository root (the folder holding package.json and config/). */
+export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CONFIG_DIR = join(ROOT_DIR, 'config');
+
+const optionalString = z
+  .string()
+  .transform((v) => v.trim())
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => {
+      if (v === undefined) return true;
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const port = z.coerce
+  .number({ message: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
+const envSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  ADMIN_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  SHOP_WEBHOOK_SECRET: optionalString,
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[\w-]+$/.test(v), 'must look like 123456:ABC-def (from BotFather)'),
+  TELEGRAM_API_ROOT: url(['http:', 'https:']),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook'], { message: 'must be polling or webhook' }).default('polling'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), 'may hold only A-Z, a-z, 0-9, _ and - (1-256 characters)'),
+  TELEGRAM_WEBHOOK_URL: url(['https:', 'http:']),
+  SLACK_BOT_TOKEN: optionalString,
+  SLACK_SIGNING_SECRET: optionalString,
+  SLACK_API_URL: url(['http:', 'https:']),
+  SLACK_AGENT_CHANNEL: optionalString,
+  DEFAULT_LOCALE: z.enum(LOCALES as [Locale, ...Locale[]], { message: `must be one of ${LOCALES.join(', ')}` }).default('en'),
+  TZ: optionalString.refine((v) => v === undefined || isTimeZone(v), 'must be an IANA time zone such as Europe/Berlin'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_DATA: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+});
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Runtime configuration: validated environment plus the files under config/. */
+export interface AppConfig {
+  env: Env;
+  /** DATA_DIR resolved to an absolute path. */
+  dataDir: string;
+  configDir: string;
+}
+
+/**
+ * Validates the environment. A bad value throws AppError('config_invalid') whose message is one
+ * line naming the variable, e.g. `PORT must be a whole number (got "abc")`.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const name = String(issue.path[0] ?? 'environment');
+  const got = source[name];
+  const shown = got === undefined ? '' : ` (got ${JSON.stringify(redactIfSecret(name, got))})`;
+  throw new AppError('config_invalid', `${name} ${issue.message}${shown}`);
+}
+
+function redactIfSecret(name: string, value: string): string {
+  return /TOKEN|SECRET|PASSWORD/.test(name) ? `${value.slice(0, 2)}…` : value;
+}
+
+/** Loads and validates the whole configuration. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, configDir = CONFIG_DIR): AppConfig {
+  const env = loadEnv(source);
+  return { env, dataDir: resolve(env.DATA_DIR), configDir };
+}
+
+/**
+ * Reads `config/<name>` as JSON and validates it with `schema`; a bad file throws one line naming
+ * the file and the first bad field.
+ */
+export function readConfigFile<T>(configDir: string, name: string, schema: z.ZodType<T>): T {
+  const path = join(configDir, name);
+  if (!existsSync(path)) throw new AppError('config_invalid', `config file ${name} is missing (looked in ${configDir})`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new AppError('config_invalid', `config file ${name} is not valid JSON: ${(err as Error).message}`);
+  }
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new AppError('config_invalid', `config file ${name}: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+}

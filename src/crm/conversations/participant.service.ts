@@ -1,0 +1,89 @@
+import type { InboundMessage } from '../../core/message.js';
+import type { Conversation } from '../../storage/schema.js';
+import type { CustomerRepository } from '../customers/customer.repository.js';
+import type { ConversationRepository } from './conversation.repository.js';
+
+export interface Participant {
+  customer: { id: string; name: string | null; locale: string | null };
+  conversation: Conversation;
+}
+
+/**
+ * Finds (or creates) the customer and conversation behind an inbound message.
+ *
+ * With `cacheRows` (a single instance: the embedded default) conversation rows are kept in memory
+ * and every write goes through `remember`, so a turn costs no reads. With several instances
+ * (Redis) only the immutable identity → id mapping is cached and the row is re-read under the
+ * conversation lock each turn, because another instance may have changed its owner or state.
+ */
+export class ParticipantService {
+  private readonly customers = new Map<string, Participant['customer']>();
+  private readonly conversationIds = new Map<string, string>();
+  private readonly rows = new Map<string, Conversation>();
+
+  constructor(
+    private readonly customerRepo: CustomerRepository,
+    private readonly conversationRepo: ConversationRepository,
+    private readonly cacheRows: boolean,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  async resolve(message: InboundMessage): Promise<Participant> {
+    const key = `${message.channel}\u0000${message.conversation}`;
+    const customer = await this.customerFor(message);
+    const cachedId = this.conversationIds.get(key);
+    if (cachedId) {
+      const row = this.cacheRows ? this.rows.get(cachedId) : await this.conversationRepo.findById(cachedId);
+      if (row) return { customer, conversation: row };
+    }
+    const conversation = await this.conversationRepo.ensure(message.channel, message.conversation, customer.id, message.locale);
+    this.bound(this.conversationIds).set(key, conversation.id);
+    if (this.cacheRows) this.bound(this.rows).set(conversation.id, conversation);
+    return { customer, conversation };
+  }
+
+  /** Records the latest version of a conversation row after a write. */
+  remember(conversation: Conversation): void {
+    if (this.cacheRows) this.rows.set(conversation.id, conversation);
+  }
+
+  /** Drops cached data of a customer (after an erase or a merge). */
+  forgetCustomer(customerId: string): void {
+    for (const [k, c] of this.customers) if (c.id === customerId) this.customers.delete(k);
+    for (const [id, row] of this.rows) if (row.customer_id === customerId) this.rows.delete(id);
+    for (const [k, id] of this.conversationIds) if (!this.rows.has(id) && this.cacheRows) this.conversationIds.delete(k);
+  }
+
+  /** Forces the next turn of a conversation to re-read its row (another component changed it). */
+  invalidate(conversationId: string): void {
+    this.rows.delete(conversationId);
+    for (const [k, id] of this.conversationIds) if (id === conversationId) this.conversationIds.delete(k);
+  }
+
+  private async customerFor(message: InboundMessage): Promise<Participant['customer']> {
+    const key = `${message.channel}\u0000${message.sender.id}`;
+    const hit = this.customers.get(key);
+    if (hit) return hit;
+    let id = await this.customerRepo.findIdByIdentity(message.channel, message.sender.id);
+    id ??= await this.customerRepo.createWithIdentity({
+      channel: message.channel, externalId: message.sender.id, displayName: message.sender.name, locale: message.locale, at: message.receivedAt,
+    });
+    const row = await this.customerRepo.findById(id);
+    const customer = { id, name: row?.name ?? null, locale: row?.locale ?? null };
+    this.bound(this.customers).set(key, customer);
+    return customer;
+  }
+
+  // A crude bound: past the limit the oldest entries go (Map keeps insertion order).
+  private bound<V>(map: Map<string, V>): Map<string, V> {
+    if (map.size >= this.maxEntries) {
+      const drop = Math.ceil(this.maxEntries / 10);
+      let i = 0;
+      for (const k of map.keys()) {
+        if (i++ >= drop) break;
+        map.delete(k);
+      }
+    }
+    return map;
+  }
+}

@@ -1,0 +1,179 @@
+import { createServer, type Server } from 'node:http';
+import type { Router } from 'express';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ChannelRegistry } from './channels/registry.js';
+import type { ChannelAdapter } from './channels/channel-adapter.js';
+import { OutboxRepository } from './channels/delivery/outbox.repository.js';
+import { OutboxSender } from './channels/delivery/outbox.sender.js';
+import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
+import { WebchatSessions } from './channels/webchat/webchat-session.js';
+import { loadConfig, type AppConfig } from './core/config.js';
+import { Translator } from './core/i18n.js';
+import { newToken } from './core/ids.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { Metrics } from './core/metrics.js';
+import { ConsentRepository } from './crm/consent/consent.repository.js';
+import { ConsentService } from './crm/consent/consent.service.js';
+import { ConversationRepository } from './crm/conversations/conversation.repository.js';
+import { ParticipantService } from './crm/conversations/participant.service.js';
+import { TranscriptRepository } from './crm/conversations/transcript.repository.js';
+import { TurnLogRepository } from './crm/conversations/turn-log.repository.js';
+import { CustomerRepository } from './crm/customers/customer.repository.js';
+import { SettingsRepository } from './crm/settings/settings.repository.js';
+import { fallbackFlow } from './flows/fallback.flow.js';
+import type { FlowServices } from './flows/flow-services.js';
+import { goodbyeFlow, greetingFlow, thanksFlow } from './flows/greeting.flow.js';
+import { helpFlow } from './flows/help.flow.js';
+import { loadBuiltInEngine } from './flows/nlu/built-in.js';
+import { Pipeline } from './flows/pipeline.js';
+import { FlowRouter } from './flows/router.js';
+import type { IntentClassifier } from './flows/understand.js';
+import { createHttpApp } from './http/app.js';
+import { webchatRoutes } from './http/routes/webchat.routes.js';
+import type { Coordination } from './storage/coordination.js';
+import { createCoordination } from './storage/coordination.factory.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
+import { migrate, openStore, type Store } from './storage/database.js';
+
+export interface AppOptions {
+  env?: NodeJS.ProcessEnv;
+  config?: AppConfig;
+  logger?: Logger;
+  /** Open the HTTP port (false for the terminal chat and tests that call the pipeline directly). */
+  http?: boolean;
+  /** Replace the built-in intent model (tests with a small model). */
+  classifier?: IntentClassifier;
+  /** Extra channel adapters, built once the pipeline exists (the terminal chat adds its own). */
+  extraChannels?: (app: App) => ChannelAdapter[];
+  /** Extra HTTP routers (tests, plug-ins); `raw` ones are mounted before the JSON body parser. */
+  extraRouters?: (app: App) => { routers?: Router[]; raw?: Router[] };
+}
+
+/** Everything one running Patron instance is made of; built only here (the composition root). */
+export interface App {
+  config: AppConfig;
+  log: Logger;
+  store: Store;
+  coordination: Coordination;
+  metrics: Metrics;
+  pipeline: Pipeline;
+  channels: ChannelRegistry;
+  sender: OutboxSender;
+  webchat: WebchatAdapter;
+  services: FlowServices;
+  repos: { customers: CustomerRepository; conversations: ConversationRepository; outbox: OutboxRepository; transcripts: TranscriptRepository; settings: SettingsRepository };
+  adminToken: string;
+  /** Base URL once listening. */
+  url?: string;
+  server?: Server;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts an instance: store + migrations, coordination, pipeline, channels, sender, HTTP. */
+export async function startApp(options: AppOptions = {}): Promise<App> {
+  const config = options.config ?? loadConfig(options.env);
+  const { env } = config;
+  const log = options.logger ?? createLogger({ level: env.LOG_LEVEL });
+  const unlock = env.DATABASE_URL ? () => {} : lockDataDir(config.dataDir);
+  let store: Store | undefined;
+  let coordination: Coordination | undefined;
+  try {
+    store = await openStore({ databaseUrl: env.DATABASE_URL, dataDir: config.dataDir });
+    const applied = await migrate(store.db);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    // An unreachable Redis does not stop start-up: it reconnects in the background and /readyz says so.
+    coordination = await createCoordination(env.REDIS_URL, { requireConnection: false });
+    return await assemble(config, log, store, coordination, options, unlock);
+  } catch (err) {
+    await coordination?.close().catch(() => {});
+    await store?.close().catch(() => {});
+    unlock();
+    throw err;
+  }
+}
+
+async function assemble(config: AppConfig, log: Logger, store: Store, coordination: Coordination, options: AppOptions, unlock: () => void): Promise<App> {
+  const { env } = config;
+  const db = store.db;
+  const metrics = new Metrics(options.http !== false);
+  const translator = Translator.fromConfig(config.configDir, env.DEFAULT_LOCALE);
+  const settings = new SettingsRepository(db);
+  const customers = new CustomerRepository(db);
+  const conversations = new ConversationRepository(db);
+  const outbox = new OutboxRepository(db);
+  const transcripts = new TranscriptRepository(db);
+  const services: FlowServices = { consent: new ConsentService(new ConsentRepository(db)), customers };
+  const participants = new ParticipantService(customers, conversations, coordination.kind === 'memory');
+  const router = new FlowRouter([greetingFlow, goodbyeFlow, thanksFlow, helpFlow, fallbackFlow]);
+  const classifier = options.classifier ?? (await loadBuiltInEngine({ cachePath: join(config.dataDir, 'nlu-model.json') }));
+  const channels = new ChannelRegistry();
+  const sender = new OutboxSender(outbox, channels, coordination, metrics, log.child({ part: 'sender' }));
+  const pipeline = new Pipeline({
+    db, participants, turnLog: new TurnLogRepository(db), coordination, classifier, router, translator, services, metrics,
+    log: log.child({ part: 'pipeline' }), defaultLocale: env.DEFAULT_LOCALE,
+    isInline: (id) => channels.isInline(id), onQueued: () => void sender.wakeAll(),
+  });
+  const adminToken = env.ADMIN_TOKEN ?? (await settings.getOrCreate('admin_token', () => newToken(24)));
+  const webchatSecret = await settings.getOrCreate('webchat_secret', () => newToken(32));
+  const webchat = new WebchatAdapter(new WebchatSessions(webchatSecret), (m) => pipeline.handle(m));
+  channels.add(webchat);
+
+  const app: App = {
+    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken,
+    repos: { customers, conversations, outbox, transcripts, settings },
+    stop: async () => {},
+  };
+  for (const adapter of options.extraChannels?.(app) ?? []) channels.add(adapter);
+  await channels.startAll((adapter, err) => log.error({ err, channel: adapter.id }, 'channel failed to start; it will be reported on /readyz'));
+  await sender.start();
+
+  if (options.http !== false) {
+    const extra = options.extraRouters?.(app) ?? {};
+    const http = createHttpApp({
+      log, metrics,
+      readiness: [
+        { name: 'database', check: async () => ({ ok: await store.ping(), detail: store.kind }) },
+        { name: 'coordination', check: async () => ({ ok: await coordination.ping(), detail: coordination.kind }) },
+        ...channels.all().filter((c) => c.health).map((c) => ({ name: `channel:${c.id}`, check: async () => c.health!() })),
+      ],
+      routers: [webchatRoutes(webchat, conversations, transcripts), ...(extra.routers ?? [])],
+      rawRouters: extra.raw,
+      beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
+    });
+    app.server = createServer(http);
+    await listen(app.server, env.PORT, env.HOST);
+    const address = app.server.address() as AddressInfo;
+    app.url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${address.port}`;
+  }
+  app.stop = () => shutdown(app, unlock);
+  return app;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Graceful shutdown: stop taking requests, let in-flight turns finish, send what the outbox holds
+ * (bounded), then close channels and stores. Safe to call twice.
+ */
+async function shutdown(app: App, unlock: () => void): Promise<void> {
+  app.stop = async () => {};
+  const closing = app.server ? new Promise<void>((r) => app.server!.close(() => r())) : Promise.resolve();
+  app.server?.closeIdleConnections?.();
+  await app.pipeline.drained();
+  await app.sender.stop(5_000);
+  await app.channels.stopAll();
+  app.server?.closeAllConnections?.();
+  await closing;
+  await app.coordination.close().catch(() => {});
+  await app.store.close();
+  unlock();
+}

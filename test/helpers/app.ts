@@ -1,0 +1,29 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/core/logger.js';
+import { startApp, type App, type AppOptions } from '../../src/main.js';
+
+/** A temp DATA_DIR that is removed by `cleanup()`. */
+export function tempDataDir(prefix = 'patron-app-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Starts a real app on a free port with a temp or given data dir (embedded PGlite unless env says otherwise). */
+export async function startTestApp(env: Record<string, string> = {}, options: Omit<AppOptions, 'env'> = {}): Promise<App> {
+  return startApp({ env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }, logger: silentLogger, ...options });
+}
+
+/** POSTs JSON and returns status + parsed body. */
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body: parsed };
+}
