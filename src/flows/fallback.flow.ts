@@ -1,12 +1,13 @@
 import type { Flow } from './flow.js';
+import { requestHuman } from './handoff.flow.js';
 import { helpMenu } from './help.flow.js';
 
 /** After this many misunderstandings in a row, the bot offers a person instead of guessing. */
 export const FALLBACKS_BEFORE_HUMAN = 3;
 
 /**
- * What the bot says when it does not understand: rephrase first, then the menu, then the offer of
- * a human. It never guesses an action below the confidence threshold.
+ * What the bot says when it does not understand: rephrase first, then the menu, and on the third
+ * miss in a row a person takes over. It never guesses an action below the confidence threshold.
  */
 export const fallbackFlow: Flow = {
   name: 'fallback',
@@ -15,13 +16,7 @@ export const fallbackFlow: Flow = {
     const count = (ctx.session.fallbacks ?? 0) + 1;
     ctx.session.fallbacks = count;
     if (count >= FALLBACKS_BEFORE_HUMAN) {
-      ctx.reply({
-        text: ctx.t('fallback.offer_human'),
-        quickReplies: [
-          { label: ctx.t('menu.human'), payload: 'intent:contact_human_agent' },
-          { label: ctx.t('menu.help'), payload: 'intent:help' },
-        ],
-      });
+      await requestHuman(ctx, 'repeated_fallback');
       return;
     }
     if (count === 2) {

@@ -38,8 +38,12 @@ export interface FlowContext {
   readonly replies: OutboundMessage[];
   readonly services: FlowServices;
   readonly log: Logger;
-  /** Queues a reply (a text, or a full message with buttons). */
-  reply(message: string | OutboundMessage): void;
+  /**
+   * Queues a reply (a text, or a full message with buttons). `system` marks a notice about the
+   * conversation itself (e.g. "a colleague will take over"), which is sent even though the bot no
+   * longer owns the thread; plain replies are dropped once an agent or the queue owns it.
+   */
+  reply(message: string | OutboundMessage, options?: { system?: boolean }): void;
   /** A reply text in the conversation's locale. */
   t(key: string, vars?: Vars): string;
   /** A key that is the same on every redelivery of this message, for idempotent side effects. */

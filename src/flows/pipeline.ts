@@ -17,6 +17,9 @@ import { RecentKeys } from './recent-keys.js';
 import type { FlowRouter } from './router.js';
 import { chooseLocale, understand, type IntentClassifier } from './understand.js';
 
+// Replies queued as notices about the conversation itself (sent whoever owns the thread).
+const SYSTEM_NOTICES = new WeakSet<OutboundMessage>();
+
 /** Longest message text accepted from any channel. */
 export const MAX_TEXT_LENGTH = 4000;
 
@@ -132,7 +135,11 @@ export class Pipeline {
     return {
       message, customer, conversation, session, locale, replies, services, status: 'processed',
       log: log.child({ conversation: conversation.id }),
-      reply: (m) => void replies.push(typeof m === 'string' ? { text: m } : m),
+      reply: (m, options) => {
+        const message = typeof m === 'string' ? { text: m } : m;
+        if (options?.system) SYSTEM_NOTICES.add(message);
+        replies.push(message);
+      },
       t: (key, vars) => translator.t(locale, key, vars),
       idempotencyKey: (suffix) => `${message.channel}:${message.id}:${suffix}`,
     };
@@ -159,7 +166,7 @@ export class Pipeline {
         intent: ctx.understanding?.intent ?? null, confidence: ctx.understanding?.confidence ?? null,
         flow: ctx.flowName ?? null, receivedAt: message.receivedAt,
       },
-      replies: ctx.replies.map((m) => ({ message: m, kind: 'reply' as const, delivered: inline })),
+      replies: ctx.replies.map((m) => ({ message: m, kind: SYSTEM_NOTICES.has(m) ? ('system' as const) : ('reply' as const), delivered: inline })),
       recipient: message.conversation,
       state: ctx.session,
     });

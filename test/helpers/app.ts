@@ -27,3 +27,9 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
   }
   return { status: res.status, body: parsed };
 }
+
+/** GETs a URL and returns the parsed JSON body (typed loosely for assertions). */
+export async function getJson(url: string): Promise<any> {
+  const res = await fetch(url);
+  return res.json();
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/main.js';
-import { postJson, startTestApp, tempDataDir } from '../../helpers/app.js';
+import { getJson, postJson, startTestApp, tempDataDir } from '../../helpers/app.js';
 
 const data = tempDataDir();
 let app: App;
@@ -40,14 +40,25 @@ describe('web chat through the full pipeline', () => {
     expect(pressed.body.replies[0].quickReplies.length).toBeGreaterThan(3);
   });
 
-  it('falls back on nonsense, then shows the menu, then offers a person', async () => {
+  it('falls back on nonsense, then shows the menu, then hands over to a person and goes quiet', async () => {
     const first = await say('qwzx plorb vent');
     const sessionId = first.body.sessionId;
     expect(first.body.replies[0].text).toMatch(/didn't|not sure/i);
     const second = await postJson(`${url}/chat/messages`, { sessionId, text: 'zzkq blorft' });
     expect(second.body.replies[0].quickReplies).toBeDefined();
     const third = await postJson(`${url}/chat/messages`, { sessionId, text: 'xxyq wub' });
-    expect(third.body.replies[0].quickReplies.map((q: { payload: string }) => q.payload)).toContain('intent:contact_human_agent');
+    expect(third.body.replies[0].text).toMatch(/colleague/);
+    const conversation = await app.repos.conversations.findByExternal('webchat', sessionId.split('.')[0]);
+    expect(conversation?.owner).toBe('queue');
+    const waiting = await app.services.handoff.waiting();
+    expect(waiting.find((w) => w.conversation_id === conversation!.id)?.reason).toBe('repeated_fallback');
+    const quiet = await postJson(`${url}/chat/messages`, { sessionId, text: 'hello?' });
+    expect(quiet.body.replies).toEqual([]);
+  });
+
+  it('queues a request for a person in Chinese and says where the customer is in line', async () => {
+    const res = await say('我要人工客服');
+    expect(res.body.replies[0].text).toMatch(/人工客服.*第 \d+ 位/);
   });
 
   it('answers a retried message once and replays the same replies', async () => {
@@ -55,7 +66,7 @@ describe('web chat through the full pipeline', () => {
     const sessionId = first.body.sessionId;
     const again = await Promise.all([1, 2, 3, 4].map(() => postJson(`${url}/chat/messages`, { sessionId, text: 'hello', clientMessageId: 'm-1' })));
     for (const r of again) expect(r.body.replies).toEqual(first.body.replies);
-    const history = await fetch(`${url}/chat/history?sessionId=${encodeURIComponent(sessionId)}`).then((r) => r.json());
+    const history = await getJson(`${url}/chat/history?sessionId=${encodeURIComponent(sessionId)}`);
     expect(history.messages.filter((m: { direction: string }) => m.direction === 'in')).toHaveLength(1);
     expect(history.messages.filter((m: { direction: string }) => m.direction === 'out')).toHaveLength(first.body.replies.length);
   });
@@ -81,7 +92,7 @@ describe('web chat through the full pipeline', () => {
     const held = await postJson(`${url}/chat/messages`, { sessionId: first.body.sessionId, text: 'hello? are you there' });
     expect(held.status).toBe(200);
     expect(held.body.replies).toEqual([]);
-    const history = await fetch(`${url}/chat/history?sessionId=${encodeURIComponent(first.body.sessionId)}`).then((r) => r.json());
+    const history = await getJson(`${url}/chat/history?sessionId=${encodeURIComponent(first.body.sessionId)}`);
     expect(history.messages.at(-1)).toMatchObject({ direction: 'in', text: 'hello? are you there' });
   });
 
@@ -90,7 +101,7 @@ describe('web chat through the full pipeline', () => {
     const sessionId = first.body.sessionId;
     const texts = Array.from({ length: 8 }, (_, i) => `thanks ${i}`);
     await Promise.all(texts.map((text) => postJson(`${url}/chat/messages`, { sessionId, text })));
-    const history = await fetch(`${url}/chat/history?sessionId=${encodeURIComponent(sessionId)}`).then((r) => r.json());
+    const history = await getJson(`${url}/chat/history?sessionId=${encodeURIComponent(sessionId)}`);
     expect(history.messages.filter((m: { direction: string }) => m.direction === 'in')).toHaveLength(9);
   });
 });
@@ -127,7 +138,7 @@ describe('bad input over HTTP', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const res = await fetch(`${url}/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect(((await res.json()) as any).error.code).toBe('not_found');
   });
 
   it('refuses a body over the size limit with 413', async () => {
@@ -138,10 +149,10 @@ describe('bad input over HTTP', () => {
 
 describe('operations endpoints', () => {
   it('serves healthz, readyz and Prometheus metrics', async () => {
-    expect(await fetch(`${url}/healthz`).then((r) => r.json())).toEqual({ status: 'ok' });
+    expect(await getJson(`${url}/healthz`)).toEqual({ status: 'ok' });
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect((await ready.json()).checks.database.ok).toBe(true);
+    expect(((await ready.json()) as any).checks.database.ok).toBe(true);
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/patron_turns_total\{channel="webchat",status="processed"\} \d+/);
     expect(metrics).toContain('patron_turn_duration_seconds_bucket');

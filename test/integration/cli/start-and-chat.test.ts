@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { postJson, tempDataDir } from '../../helpers/app.js';
+import { getJson, postJson, tempDataDir } from '../../helpers/app.js';
 import { killAll, spawnPatron } from '../../helpers/process.js';
 
 const data = tempDataDir('patron-cli-');
@@ -21,7 +21,7 @@ describe('the quick start, as a new user runs it', () => {
     // A second start on the same DATA_DIR sees everything the first stored.
     const again = spawnPatron(['start'], { DATA_DIR: data.dir, PORT: '0' });
     const [, url2] = await again.waitFor(/Demo shop with web chat:\s+(http:\/\/\S+)\//, 60_000);
-    const history = await fetch(`${url2}/chat/history?sessionId=${encodeURIComponent(hi.body.sessionId)}`).then((r) => r.json());
+    const history = await getJson(`${url2}/chat/history?sessionId=${encodeURIComponent(hi.body.sessionId)}`);
     expect(history.messages.filter((m: { direction: string }) => m.direction === 'in').map((m: { text: string }) => m.text)).toEqual(['hi', '你好']);
     const replay = await postJson(`${url2}/chat/messages`, { text: 'hi', clientMessageId: 'first', sessionId: hi.body.sessionId });
     expect(replay.body.replies).toEqual(hi.body.replies);

@@ -1,0 +1,64 @@
+import express from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../src/core/logger.js';
+import { startApp } from '../src/main.js';
+import { row, round, type BenchReport } from './harness.js';
+import { runLoad, type LoadResult } from './support/load.js';
+
+/**
+ * Web-chat turn throughput through the full pipeline on the embedded default (PGlite, in-process
+ * coordination), beside a bare express echo endpoint measured with the same load in the same run.
+ */
+const TEXTS = ['hi', 'thanks', 'what can you do?', '你好', 'hello there', 'bye', 'help me please', '谢谢'];
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const PER_CLIENT = Number(process.env.BENCH_PER_CLIENT ?? 60);
+
+async function echoServer(): Promise<{ url: string; server: Server }> {
+  const app = express();
+  app.use(express.json({ limit: '256kb' }));
+  app.post('/echo', (req, res) => {
+    res.json({ sessionId: 'echo', replies: [{ text: String(req.body?.text ?? '') }] });
+  });
+  const server = createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo`, server };
+}
+
+export default async function webchatBench(): Promise<BenchReport> {
+  const dir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
+  const echo = await echoServer();
+  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' }, logger: silentLogger });
+  try {
+    const patronUrl = `${app.url}/chat/messages`;
+    const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS, session: true };
+    // Warm both up (JIT, connection pools, first-session inserts) before measuring.
+    await runLoad({ ...job, url: echo.url, perClient: 10 });
+    await runLoad({ ...job, url: patronUrl, perClient: 10 });
+    const base: LoadResult = await runLoad({ ...job, url: echo.url });
+    const ours: LoadResult = await runLoad({ ...job, url: patronUrl });
+    return {
+      name: `web-chat turn throughput (${CONCURRENCY} sessions × ${PER_CLIENT} messages, embedded PGlite) vs bare express echo`,
+      rows: [
+        row('throughput', ours.rps, base.rps, 'req/s', { target: '≥ 0.25 (issue 2), product goal ≥ 0.5' }),
+        row('latency p50', ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
+        row('latency p99', ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
+      ],
+      extra: { errors: { ours: ours.errors, baseline: base.errors }, requests: ours.requests, seconds: round(ours.seconds) },
+    };
+  } finally {
+    await app.stop();
+    await new Promise<void>((r) => echo.server.close(() => r()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { printReport } = await import('./harness.js');
+  const report = await webchatBench();
+  printReport(report);
+  console.log(JSON.stringify(report.extra));
+}

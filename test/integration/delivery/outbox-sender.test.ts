@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryError, type ChannelAdapter, type SendResult } from '../../../src/channels/channel-adapter.js';
+import { OutboxRepository } from '../../../src/channels/delivery/outbox.repository.js';
+import { OutboxSender } from '../../../src/channels/delivery/outbox.sender.js';
+import { ChannelRegistry } from '../../../src/channels/registry.js';
+import { newId } from '../../../src/core/ids.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { OutboundMessage } from '../../../src/core/message.js';
+import { Metrics } from '../../../src/core/metrics.js';
+import { ConversationRepository } from '../../../src/crm/conversations/conversation.repository.js';
+import { CustomerRepository } from '../../../src/crm/customers/customer.repository.js';
+import { MemoryCoordination } from '../../../src/storage/coordination.memory.js';
+import { migrate, openStore, type Store } from '../../../src/storage/database.js';
+import { tempDataDir } from '../../helpers/app.js';
+
+/** A test channel that records sends and fails on command, like a platform would. */
+class ScriptedChannel implements ChannelAdapter {
+  readonly inline = false;
+  sent: Array<{ to: string; text: string; at: number }> = [];
+  failures: Array<DeliveryError | Error> = [];
+  constructor(readonly id: string, readonly pacing?: ChannelAdapter['pacing']) {}
+  async start() {}
+  async stop() {}
+  async send(to: string, message: OutboundMessage): Promise<SendResult> {
+    const failure = this.failures.shift();
+    if (failure) throw failure;
+    this.sent.push({ to, text: message.text, at: Date.now() });
+    return { platformMessageId: String(this.sent.length) };
+  }
+}
+
+const data = tempDataDir();
+let store: Store;
+let repo: OutboxRepository;
+let channel: ScriptedChannel;
+let sender: OutboxSender;
+let coordination: MemoryCoordination;
+
+beforeAll(async () => {
+  store = await openStore({ dataDir: data.dir });
+  await migrate(store.db);
+  repo = new OutboxRepository(store.db);
+});
+afterAll(async () => {
+  await store.close();
+  data.cleanup();
+});
+beforeEach(() => {
+  coordination?.close();
+  coordination = new MemoryCoordination();
+});
+
+function makeSender(ch: ScriptedChannel) {
+  channel = ch;
+  const registry = new ChannelRegistry();
+  registry.add(ch);
+  sender = new OutboxSender(repo, registry, coordination, new Metrics(false), silentLogger, { pollMs: 50 });
+  return sender;
+}
+
+const status = async (key: string) => store.db.selectFrom('outbox').select(['status', 'attempts', 'last_error', 'next_attempt_at']).where('dedupe_key', '=', key).executeTakeFirstOrThrow();
+
+describe('the outbox sender', () => {
+  it('sends queued messages in order and marks them sent', async () => {
+    makeSender(new ScriptedChannel('ch-order'));
+    for (let i = 0; i < 5; i++) await repo.enqueue({ dedupeKey: `order-${i}`, channel: 'ch-order', recipient: 'r1', kind: 'system', message: { text: `m${i}` } });
+    await sender.drain(5000);
+    expect(channel.sent.map((s) => s.text)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect((await status('order-4')).status).toBe('sent');
+  });
+
+  it('retries a temporary failure with the platform retry-after, then sends once', async () => {
+    makeSender(new ScriptedChannel('ch-retry'));
+    channel.failures.push(new DeliveryError('retry', 'HTTP 429', 300), new Error('ECONNRESET'));
+    await repo.enqueue({ dedupeKey: 'retry-1', channel: 'ch-retry', recipient: 'r', kind: 'system', message: { text: 'hello' } });
+    await sender.round();
+    const after429 = await status('retry-1');
+    expect(after429).toMatchObject({ status: 'pending', last_error: 'HTTP 429' });
+    expect(new Date(after429.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 100);
+    await new Promise((r) => setTimeout(r, 350));
+    await sender.round();
+    expect((await status('retry-1')).last_error).toBe('ECONNRESET');
+    await store.db.updateTable('outbox').set({ next_attempt_at: new Date() }).where('dedupe_key', '=', 'retry-1').execute();
+    await sender.round();
+    expect(channel.sent.map((s) => s.text)).toEqual(['hello']);
+    expect(await status('retry-1')).toMatchObject({ status: 'sent', attempts: 3 });
+  });
+
+  it('marks the identity unreachable when the customer blocked the bot', async () => {
+    makeSender(new ScriptedChannel('ch-block'));
+    const customerId = await new CustomerRepository(store.db).createWithIdentity({ channel: 'ch-block', externalId: 'u-blocked', at: new Date() });
+    channel.failures.push(new DeliveryError('unreachable', 'Forbidden: bot was blocked by the user'));
+    await repo.enqueue({ dedupeKey: 'block-1', channel: 'ch-block', recipient: 'u-blocked', kind: 'system', message: { text: 'x' } });
+    await sender.round();
+    expect((await status('block-1')).status).toBe('failed');
+    const identity = await store.db.selectFrom('identities').selectAll().where('customer_id', '=', customerId).executeTakeFirstOrThrow();
+    expect(identity.unreachable_reason).toMatch(/blocked/);
+    expect(identity.unreachable_at).not.toBeNull();
+  });
+
+  it('gives up after the last attempt and records why', async () => {
+    makeSender(new ScriptedChannel('ch-give-up'));
+    channel.failures.push(new DeliveryError('permanent', 'message is too long'));
+    await repo.enqueue({ dedupeKey: 'perm-1', channel: 'ch-give-up', recipient: 'r', kind: 'system', message: { text: 'x' } });
+    await sender.round();
+    expect(await status('perm-1')).toMatchObject({ status: 'failed', last_error: 'message is too long' });
+    expect(channel.sent).toEqual([]);
+  });
+
+  it('suppresses a bot reply queued before an agent took the thread over', async () => {
+    makeSender(new ScriptedChannel('ch-own'));
+    const customerId = await new CustomerRepository(store.db).createWithIdentity({ channel: 'ch-own', externalId: newId(), at: new Date() });
+    const conversations = new ConversationRepository(store.db);
+    const conversation = await conversations.ensure('ch-own', 'chat-1', customerId);
+    await repo.enqueue({ dedupeKey: 'own-reply', channel: 'ch-own', recipient: 'chat-1', kind: 'reply', message: { text: 'bot says' }, conversationId: conversation.id });
+    await repo.enqueue({ dedupeKey: 'own-agent', channel: 'ch-own', recipient: 'chat-1', kind: 'agent', message: { text: 'agent says' }, conversationId: conversation.id });
+    await conversations.transferOwner(conversation.id, ['bot'], 'agent', 'agent-1');
+    await sender.drain(3000);
+    expect(channel.sent.map((s) => s.text)).toEqual(['agent says']);
+    expect((await status('own-reply')).status).toBe('suppressed');
+  });
+
+  it('keeps to one message per second per chat', async () => {
+    makeSender(new ScriptedChannel('ch-pace', { perChat: { points: 1, durationMs: 1000 } }));
+    await sender.start();
+    for (let i = 0; i < 3; i++) await repo.enqueue({ dedupeKey: `pace-${i}`, channel: 'ch-pace', recipient: 'chat', kind: 'system', message: { text: `p${i}` } });
+    await repo.enqueue({ dedupeKey: 'pace-other', channel: 'ch-pace', recipient: 'other-chat', kind: 'system', message: { text: 'other' } });
+    sender.wake();
+    const deadline = Date.now() + 6000;
+    while (channel.sent.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sender.stop();
+    const toChat = channel.sent.filter((s) => s.to === 'chat');
+    expect(toChat.map((s) => s.text)).toEqual(['p0', 'p1', 'p2']);
+    for (let i = 1; i < toChat.length; i++) expect(toChat[i].at - toChat[i - 1].at).toBeGreaterThanOrEqual(900);
+    expect(channel.sent.find((s) => s.to === 'other-chat')!.at - toChat[0].at).toBeLessThan(900);
+  }, 15_000);
+});
