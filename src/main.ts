@@ -7,6 +7,7 @@ import type { ChannelAdapter } from './channels/channel-adapter.js';
 import { OutboxRepository } from './channels/delivery/outbox.repository.js';
 import { OutboxSender } from './channels/delivery/outbox.sender.js';
 import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
+import { buildSlackChannel } from './channels/slack/slack.channel.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { loadConfig, type AppConfig } from './core/config.js';
 import { Translator } from './core/i18n.js';
@@ -33,6 +34,8 @@ import { FlowRouter } from './flows/router.js';
 import type { IntentClassifier } from './flows/understand.js';
 import { createHttpApp } from './http/app.js';
 import { webchatRoutes } from './http/routes/webchat.routes.js';
+import { staffRoutes } from './http/routes/api/staff.routes.js';
+import { StaffService } from './crm/staff/staff.service.js';
 import type { Coordination } from './storage/coordination.js';
 import { createCoordination } from './storage/coordination.factory.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
@@ -64,6 +67,7 @@ export interface App {
   sender: OutboxSender;
   webchat: WebchatAdapter;
   services: FlowServices;
+  staff: StaffService;
   repos: { customers: CustomerRepository; conversations: ConversationRepository; outbox: OutboxRepository; transcripts: TranscriptRepository; settings: SettingsRepository };
   adminToken: string;
   /** Base URL once listening. */
@@ -118,12 +122,16 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     isInline: (id) => channels.isInline(id), onQueued: () => void sender.wakeAll(),
   });
   const adminToken = env.ADMIN_TOKEN ?? (await settings.getOrCreate('admin_token', () => newToken(24)));
+  const staff = new StaffService(db);
+  await staff.ensureBootstrapAdmin(adminToken);
   const webchatSecret = await settings.getOrCreate('webchat_secret', () => newToken(32));
   const webchat = new WebchatAdapter(new WebchatSessions(webchatSecret), (m) => pipeline.handle(m));
   channels.add(webchat);
+  const slack = buildSlackChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'slack' }) });
+  if (slack) channels.add(slack.adapter);
 
   const app: App = {
-    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken,
+    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff,
     repos: { customers, conversations, outbox, transcripts, settings },
     stop: async () => {},
   };
@@ -140,8 +148,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
         { name: 'coordination', check: async () => ({ ok: await coordination.ping(), detail: coordination.kind }) },
         ...channels.all().filter((c) => c.health).map((c) => ({ name: `channel:${c.id}`, check: async () => c.health!() })),
       ],
-      routers: [webchatRoutes(webchat, conversations, transcripts), ...(extra.routers ?? [])],
-      rawRouters: extra.raw,
+      routers: [webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...(extra.routers ?? [])],
+      rawRouters: [...(slack?.routes ?? []), ...(extra.raw ?? [])],
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
     app.server = createServer(http);

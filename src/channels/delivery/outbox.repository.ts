@@ -116,7 +116,13 @@ export class OutboxRepository {
       .updateTable('identities')
       .set({ unreachable_at: new Date(), unreachable_reason: reason })
       .where('channel', '=', channel)
-      .where('external_id', '=', recipient)
+      // The recipient is a chat id: the user's own id on Telegram, a DM channel id on Slack.
+      .where((eb) =>
+        eb.or([
+          eb('external_id', '=', recipient),
+          eb('customer_id', 'in', eb.selectFrom('conversations').select('customer_id').where('channel', '=', channel).where('external_id', '=', recipient)),
+        ]),
+      )
       .execute();
   }
 }

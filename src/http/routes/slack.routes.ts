@@ -12,9 +12,10 @@ export interface SlackRouteOptions {
 
 /**
  * `POST /slack/events` (Events API and interactivity) handled by bolt's receiver. Mount it before
- * the JSON body parser so bolt reads the raw body for the signature; (it also accepts a parsed
- * request that kept `req.rawBody`). Bolt refuses timestamps older than five minutes but not ones
- * from the future, so the window is checked here in both directions first.
+ * the JSON body parser (`rawRouters`) so bolt reads the raw body for the signature; after it, bolt
+ * falls back to `req.rawBody`, but a malformed body would then get 400 before the signature check.
+ * Bolt refuses timestamps older than five minutes but not ones from the future, so the window is
+ * checked here in both directions first.
  */
 export function slackRoutes(boltHandler: RequestHandler, options: SlackRouteOptions = {}): Router {
   const window = options.windowSeconds ?? SLACK_REPLAY_WINDOW_SECONDS;

@@ -1,0 +1,109 @@
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import { newId, newToken } from '../../core/ids.js';
+import type { Db } from '../../storage/database.js';
+import type { StaffPrincipal, StaffRole } from './staff.types.js';
+import './staff.types.js';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
+
+/** API tokens are long random strings, so a fast hash is enough to keep them out of the database. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, 32);
+  return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, salt, key] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** Staff accounts: API tokens, password sign-in with expiring sessions, and the audit log. */
+export class StaffService {
+  constructor(private readonly db: Db, private readonly clock: Clock = systemClock, private readonly sessionHours = 12) {}
+
+  /** Makes sure the bootstrap admin exists and answers to `token` (ADMIN_TOKEN or a generated one). */
+  async ensureBootstrapAdmin(token: string): Promise<void> {
+    const hash = hashToken(token);
+    const existing = await this.db.selectFrom('staff_users').select('id').where('name', '=', 'admin').where('role', '=', 'admin').orderBy('created_at').executeTakeFirst();
+    if (existing) {
+      await this.db.updateTable('staff_users').set({ token_hash: hash, disabled_at: null }).where('id', '=', existing.id).execute();
+      return;
+    }
+    await this.db.insertInto('staff_users').values({ id: newId(), name: 'admin', email: null, role: 'admin', password_hash: null, token_hash: hash, disabled_at: null }).onConflict((oc) => oc.column('token_hash').doNothing()).execute();
+  }
+
+  /** Creates a staff member with an API token (shown once) and optionally a password. */
+  async create(input: { name: string; role: StaffRole; email?: string; password?: string }): Promise<{ id: string; token: string }> {
+    const token = newToken(24);
+    const id = newId();
+    await this.db
+      .insertInto('staff_users')
+      .values({ id, name: input.name, email: input.email ?? null, role: input.role, password_hash: input.password ? await hashPassword(input.password) : null, token_hash: hashToken(token), disabled_at: null })
+      .execute()
+      .catch((err) => {
+        if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${input.email} already exists`);
+        throw err;
+      });
+    return { id, token };
+  }
+
+  /** The staff member behind a bearer token or session token, or undefined. */
+  async authenticate(token: string): Promise<StaffPrincipal | undefined> {
+    if (!token || token.length > 200) return undefined;
+    const hash = hashToken(token);
+    const byToken = await this.db.selectFrom('staff_users').select(['id', 'name', 'role']).where('token_hash', '=', hash).where('disabled_at', 'is', null).executeTakeFirst();
+    if (byToken) return byToken;
+    return this.db
+      .selectFrom('staff_sessions as s')
+      .innerJoin('staff_users as u', 'u.id', 's.user_id')
+      .select(['u.id', 'u.name', 'u.role'])
+      .where('s.token_hash', '=', hash)
+      .where('s.expires_at', '>', this.clock.now())
+      .where('u.disabled_at', 'is', null)
+      .executeTakeFirst();
+  }
+
+  /** Password sign-in: a session token that expires after `sessionHours`. */
+  async signIn(email: string, password: string): Promise<{ token: string; expiresAt: Date; user: StaffPrincipal }> {
+    const user = await this.db.selectFrom('staff_users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('disabled_at', 'is', null).executeTakeFirst();
+    // Same answer for an unknown e-mail and a wrong password: no account enumeration.
+    if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) throw new AppError('unauthorized', 'e-mail or password is wrong');
+    const token = newToken(32);
+    const expiresAt = new Date(this.clock.now().getTime() + this.sessionHours * 3_600_000);
+    await this.db.insertInto('staff_sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt }).execute();
+    return { token, expiresAt, user: { id: user.id, name: user.name, role: user.role } };
+  }
+
+  async signOut(token: string): Promise<void> {
+    await this.db.deleteFrom('staff_sessions').where('token_hash', '=', hashToken(token)).execute();
+  }
+
+  list() {
+    return this.db.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'created_at', 'disabled_at']).orderBy('created_at').execute();
+  }
+
+  /** Records who saw or did what, on which customer. */
+  async audit(actor: StaffPrincipal | null, action: string, subject?: { type: string; id: string; customerId?: string }, detail?: unknown): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({ actor_id: actor?.id ?? null, actor_name: actor?.name ?? null, action, subject_type: subject?.type ?? null, subject_id: subject?.id ?? null, customer_id: subject?.customerId ?? null, detail: detail === undefined ? null : JSON.stringify(detail) })
+      .execute();
+  }
+
+  auditTrail(filter: { customerId?: string; limit?: number } = {}) {
+    let q = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(Math.min(filter.limit ?? 100, 500));
+    if (filter.customerId) q = q.where('customer_id', '=', filter.customerId);
+    return q.execute();
+  }
+}
