@@ -8,26 +8,24 @@ import { OutboxRepository } from './channels/delivery/outbox.repository.js';
 import { OutboxSender } from './channels/delivery/outbox.sender.js';
 import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
 import { buildSlackChannel } from './channels/slack/slack.channel.js';
+import { buildTelegramChannel } from './channels/telegram/telegram.channel.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { loadConfig, type AppConfig } from './core/config.js';
 import { Translator } from './core/i18n.js';
 import { newToken } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
-import { ConsentRepository } from './crm/consent/consent.repository.js';
-import { ConsentService } from './crm/consent/consent.service.js';
 import { ConversationRepository } from './crm/conversations/conversation.repository.js';
 import { ParticipantService } from './crm/conversations/participant.service.js';
 import { TranscriptRepository } from './crm/conversations/transcript.repository.js';
 import { TurnLogRepository } from './crm/conversations/turn-log.repository.js';
 import { CustomerRepository } from './crm/customers/customer.repository.js';
 import { SettingsRepository } from './crm/settings/settings.repository.js';
-import { fallbackFlow } from './flows/fallback.flow.js';
 import type { FlowServices } from './flows/flow-services.js';
-import { goodbyeFlow, greetingFlow, thanksFlow } from './flows/greeting.flow.js';
-import { helpFlow } from './flows/help.flow.js';
-import { handoffFlow } from './flows/handoff.flow.js';
-import { HandoffService } from './crm/handoff/handoff.service.js';
+import { buildCrm, type Crm } from './composition/crm.wiring.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { loadDemoData } from './crm/catalog/demo-data.js';
+import { allFlows } from './flows/all-flows.js';
 import { loadBuiltInEngine } from './flows/nlu/built-in.js';
 import { Pipeline } from './flows/pipeline.js';
 import { FlowRouter } from './flows/router.js';
@@ -67,6 +65,8 @@ export interface App {
   sender: OutboxSender;
   webchat: WebchatAdapter;
   services: FlowServices;
+  crm: Crm;
+  scheduler: Scheduler;
   staff: StaffService;
   repos: { customers: CustomerRepository; conversations: ConversationRepository; outbox: OutboxRepository; transcripts: TranscriptRepository; settings: SettingsRepository };
   adminToken: string;
@@ -110,12 +110,23 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   const outbox = new OutboxRepository(db);
   const transcripts = new TranscriptRepository(db);
   const participants = new ParticipantService(customers, conversations, coordination.kind === 'memory');
-  const handoff = new HandoffService(db);
-  const services: FlowServices = { consent: new ConsentService(new ConsentRepository(db)), customers, handoff };
-  const router = new FlowRouter([greetingFlow, goodbyeFlow, thanksFlow, helpFlow, handoffFlow, fallbackFlow]);
+  let wakeSender = () => {};
+  const crm = await buildCrm({ db, config, log, translator, outbox, wake: () => wakeSender() });
+  const services: FlowServices = {
+    consent: crm.consent, customers: crm.customers, orders: crm.orders, loyalty: crm.loyalty, tickets: crm.tickets, handoff: crm.handoff, catalog: crm.catalog,
+  };
+  // The demo shop's catalog, customers and orders, once, on a fresh embedded install.
+  if (store.kind === 'pglite' && env.DEMO_DATA) {
+    const demo = await loadDemoData(db, { configDir: config.configDir });
+    if (demo.loaded) log.info({ products: demo.products, customers: demo.customers, orders: demo.orders }, 'demo data loaded');
+  }
+  const router = new FlowRouter(allFlows());
   const classifier = options.classifier ?? (await loadBuiltInEngine({ cachePath: join(config.dataDir, 'nlu-model.json') }));
   const channels = new ChannelRegistry();
   const sender = new OutboxSender(outbox, channels, coordination, metrics, log.child({ part: 'sender' }));
+  wakeSender = () => void sender.wakeAll();
+  const scheduler = new Scheduler(coordination, log.child({ part: 'scheduler' }), env.TZ);
+  for (const job of crm.jobs) scheduler.add(job);
   const pipeline = new Pipeline({
     db, participants, turnLog: new TurnLogRepository(db), coordination, classifier, router, translator, services, metrics,
     log: log.child({ part: 'pipeline' }), defaultLocale: env.DEFAULT_LOCALE,
@@ -129,15 +140,18 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   channels.add(webchat);
   const slack = buildSlackChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'slack' }) });
   if (slack) channels.add(slack.adapter);
+  const telegram = buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }) });
+  if (telegram) channels.add(telegram.adapter);
 
   const app: App = {
-    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff,
+    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler,
     repos: { customers, conversations, outbox, transcripts, settings },
     stop: async () => {},
   };
   for (const adapter of options.extraChannels?.(app) ?? []) channels.add(adapter);
   await channels.startAll((adapter, err) => log.error({ err, channel: adapter.id }, 'channel failed to start; it will be reported on /readyz'));
   await sender.start();
+  scheduler.start();
 
   if (options.http !== false) {
     const extra = options.extraRouters?.(app) ?? {};
@@ -148,8 +162,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
         { name: 'coordination', check: async () => ({ ok: await coordination.ping(), detail: coordination.kind }) },
         ...channels.all().filter((c) => c.health).map((c) => ({ name: `channel:${c.id}`, check: async () => c.health!() })),
       ],
-      routers: [webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...(extra.routers ?? [])],
-      rawRouters: [...(slack?.routes ?? []), ...(extra.raw ?? [])],
+      routers: [webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...crm.routes, ...(extra.routers ?? [])],
+      rawRouters: [...(slack?.routes ?? []), ...(telegram?.routes ?? []), ...(extra.raw ?? [])],
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
     app.server = createServer(http);
@@ -179,6 +193,7 @@ async function shutdown(app: App, unlock: () => void): Promise<void> {
   app.stop = async () => {};
   const closing = app.server ? new Promise<void>((r) => app.server!.close(() => r())) : Promise.resolve();
   app.server?.closeIdleConnections?.();
+  await app.scheduler.stop();
   await app.pipeline.drained();
   await app.sender.stop(5_000);
   await app.channels.stopAll();

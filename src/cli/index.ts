@@ -5,6 +5,7 @@ const USAGE = `Usage: patron <command>
 Commands:
   start                      run the server (HTTP, channels, sender)
   chat                       talk to the bot in this terminal
+  import products|customers|orders FILE   import JSON/CSV (rejected rows go to FILE.rejected.jsonl)
   nlu eval --train F --test F [--json]   train and evaluate an intent model on JSONL files
   nlu classify [--json]      classify JSONL {"text"} lines from stdin with the built-in model
   help                       show this help
@@ -18,6 +19,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./start.command.js')).runStart();
     case 'chat':
       return (await import('./chat.command.js')).runChat();
+    case 'import':
+      return (await import('./import.command.js')).runImport(rest, { stdout: process.stdout, stderr: process.stderr });
     case 'nlu':
       return (await import('./nlu.command.js')).runNluCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     case undefined:

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { readConfigFile } from './config.js';
 import { AppError } from './errors.js';
@@ -25,10 +27,12 @@ export class Translator {
     }
   }
 
+  /**
+   * Loads config/replies/<locale>.json plus every config/replies/<locale>/*.json (one file per
+   * feature area); a key defined twice is an error naming both files.
+   */
   static fromConfig(configDir: string, defaultLocale: Locale = 'en'): Translator {
-    const catalogs = Object.fromEntries(
-      LOCALES.map((l) => [l, readConfigFile(configDir, `replies/${l}.json`, repliesSchema)]),
-    ) as Record<Locale, ReplyCatalog>;
+    const catalogs = Object.fromEntries(LOCALES.map((l) => [l, loadLocale(configDir, l)])) as Record<Locale, ReplyCatalog>;
     return new Translator(catalogs, defaultLocale);
   }
 
@@ -49,4 +53,20 @@ export class Translator {
     this.turn.set(id, n + 1);
     return variants[n % variants.length];
   }
+}
+
+function loadLocale(configDir: string, locale: Locale): ReplyCatalog {
+  const files = [`replies/${locale}.json`];
+  const dir = join(configDir, 'replies', locale);
+  if (existsSync(dir)) files.push(...readdirSync(dir).filter((f) => f.endsWith('.json')).sort().map((f) => `replies/${locale}/${f}`));
+  const merged: ReplyCatalog = {};
+  const origin = new Map<string, string>();
+  for (const file of files) {
+    for (const [key, text] of Object.entries(readConfigFile(configDir, file, repliesSchema))) {
+      if (origin.has(key)) throw new AppError('config_invalid', `reply "${key}" is defined in both ${origin.get(key)} and ${file}`);
+      origin.set(key, file);
+      merged[key] = text;
+    }
+  }
+  return merged;
 }

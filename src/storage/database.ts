@@ -104,7 +104,8 @@ class FolderMigrationProvider implements MigrationProvider {
 
 /** Applies pending migrations; returns the names applied. Safe to call from several instances at once. */
 export async function migrate(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider() });
+  // Unordered: a migration merged later with a lower number still applies on a database that has newer ones.
+  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

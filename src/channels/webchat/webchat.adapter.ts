@@ -5,6 +5,8 @@ import type { Locale, OutboundMessage } from '../../core/message.js';
 import type { ChannelAdapter, InboundHandler, SendResult } from '../channel-adapter.js';
 import type { WebchatSessions } from './webchat-session.js';
 
+const STOPPING = Symbol('stopping');
+
 export interface WebchatTurn {
   sessionId?: string;
   text?: string;
@@ -32,7 +34,15 @@ export class WebchatAdapter implements ChannelAdapter {
 
   async start(): Promise<void> {}
   async stop(): Promise<void> {
+    // Open sockets are closed first so the HTTP server's close() is not held up by them.
+    this.events.emit(STOPPING);
     this.events.removeAllListeners();
+  }
+
+  /** Called once when the adapter stops (the WebSocket endpoint closes its clients). */
+  onStop(listener: () => void): () => void {
+    this.events.once(STOPPING, listener);
+    return () => this.events.off(STOPPING, listener);
   }
 
   /** One visitor message through the pipeline; a missing session starts a new one. */
@@ -68,6 +78,16 @@ export class WebchatAdapter implements ChannelAdapter {
   listen(sessionId: string, listener: (m: OutboundMessage) => void): () => void {
     this.events.on(sessionId, listener);
     return () => this.events.off(sessionId, listener);
+  }
+
+  /**
+   * Resumes the session behind `token`, or issues a new one when there is none; a forged or
+   * expired token also gets a new session, with `rejected` set so the caller can say so.
+   */
+  open(token?: string): { id: string; token: string; rejected: boolean } {
+    const id = token ? this.sessions.verify(token) : undefined;
+    if (id) return { id, token: token!, rejected: false };
+    return { ...this.sessions.issue(), rejected: token !== undefined };
   }
 
   private session(token: string | undefined): { id: string; token: string } {

@@ -20,6 +20,8 @@ export interface OrderEvent {
     items: Array<{ sku: string; quantity: number; price: number }>;
     createdAt: Date;
   };
+  /** The order's status before this event (absent for a new order). Added by the CRM core. */
+  previousStatus?: OrderStatus;
 }
 
 export interface OrderEventListener {

@@ -16,7 +16,7 @@ export interface SgdOptions {
   seed: number;
 }
 
-export const DEFAULT_SGD_OPTIONS: SgdOptions = { epochs: 6, learningRate: 1.5, l2: 1e-6, seed: 7 };
+export const DEFAULT_SGD_OPTIONS: SgdOptions = { epochs: 12, learningRate: 1.5, l2: 3e-7, seed: 7 };
 
 /** Serialised weights: float32 little-endian bytes in base64, exact and ~5 bytes a weight. */
 export interface LinearModelJSON {
@@ -94,6 +94,16 @@ export class LinearModel {
   toJSON(): LinearModelJSON {
     const weights = Buffer.from(this.w.buffer, this.w.byteOffset, this.w.byteLength).toString('base64');
     return { classes: this.classes, features: this.features, weights, bias: Array.from(this.b) };
+  }
+
+  /**
+   * A new model whose weights are these plus `scale × extra` (same feature-major shape), e.g.
+   * to fold naive-Bayes log-likelihoods in as a prior. Biases are kept.
+   */
+  withAddedWeights(extra: Float32Array, scale: number): LinearModel {
+    if (extra.length !== this.w.length) throw new Error('linear model: added weights do not match its shape');
+    const w = Float32Array.from(this.w, (v, j) => v + scale * extra[j]);
+    return new LinearModel(this.classes, this.features, w, Float64Array.from(this.b));
   }
 
   /** Raw class scores (logits) of one vector. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { fitTemperature } from './calibration.js';
 import { Vectorizer, type FeatureOptions, type SparseVector } from './features.js';
 import { LinearModel, seededRandom, shuffle, softmax, type SgdOptions } from './intent-classifier.js';
+import { DEFAULT_NAIVE_BAYES_OPTIONS, naiveBayesLogLikelihoods, type NaiveBayesOptions } from './naive-bayes.js';
 
 /** One labelled training or test utterance; intent `oos` means out of scope. */
 export interface IntentExample {
@@ -30,6 +31,8 @@ export interface TrainOptions {
   learningRate?: number;
   l2?: number;
   features?: Partial<FeatureOptions>;
+  /** Naive-Bayes prior folded into the weights (`{weight: 0}` turns it off). */
+  naiveBayes?: Partial<NaiveBayesOptions>;
   /** Share of each class held out to fit the temperature (0 disables calibration). */
   calibrationShare?: number;
 }
@@ -76,8 +79,10 @@ export class IntentEngine {
     const seed = options.seed ?? 7;
     const sgd: Partial<SgdOptions> = { seed, epochs: options.epochs, learningRate: options.learningRate, l2: options.l2 };
     for (const key of Object.keys(sgd) as (keyof SgdOptions)[]) if (sgd[key] === undefined) delete sgd[key];
-    const temperature = calibrate(xs, ys, intents.length, vectorizer.size, sgd, options.calibrationShare ?? 0.1);
-    const model = LinearModel.train(xs, ys, intents.length, vectorizer.size, sgd);
+    const nb = { ...DEFAULT_NAIVE_BAYES_OPTIONS, ...options.naiveBayes };
+    const fitModel: Fit = (txs, tys) => trainLinear(txs, tys, intents.length, vectorizer.size, sgd, nb);
+    const temperature = calibrate(xs, ys, fitModel, seed, options.calibrationShare ?? 0.1);
+    const model = fitModel(xs, ys);
     return new IntentEngine(intents, options.threshold ?? DEFAULT_THRESHOLD, temperature, vectorizer, model);
   }
 
@@ -133,11 +138,20 @@ export class IntentEngine {
   }
 }
 
+type Fit = (xs: SparseVector[], ys: number[]) => LinearModel;
+
+// Softmax regression plus, unless its weight is 0, the scaled NB log-likelihoods in the same matrix.
+function trainLinear(xs: SparseVector[], ys: number[], classes: number, features: number, sgd: Partial<SgdOptions>, nb: NaiveBayesOptions): LinearModel {
+  const model = LinearModel.train(xs, ys, classes, features, sgd);
+  if (nb.weight === 0) return model;
+  return model.withAddedWeights(naiveBayesLogLikelihoods(xs, ys, classes, features, nb.alpha), nb.weight);
+}
+
 // Fits the softmax temperature on a stratified hold-out; the final model is then trained on all
 // data with the same settings, so the temperature slightly underestimates its sharpness (safe side).
-function calibrate(xs: SparseVector[], ys: number[], classes: number, features: number, sgd: Partial<SgdOptions>, share: number): number {
+function calibrate(xs: SparseVector[], ys: number[], fit: Fit, seed: number, share: number): number {
   if (share <= 0) return 1;
-  const random = seededRandom((sgd.seed ?? 7) ^ 0x5eed);
+  const random = seededRandom(seed ^ 0x5eed);
   const byClass = new Map<number, number[]>();
   ys.forEach((y, i) => {
     const members = byClass.get(y);
@@ -151,7 +165,7 @@ function calibrate(xs: SparseVector[], ys: number[], classes: number, features: 
   }
   if (held.size < 10) return 1;
   const trainIdx = ys.map((_, i) => i).filter((i) => !held.has(i));
-  const probe = LinearModel.train(trainIdx.map((i) => xs[i]), trainIdx.map((i) => ys[i]), classes, features, sgd);
+  const probe = fit(trainIdx.map((i) => xs[i]), trainIdx.map((i) => ys[i]));
   const heldIdx = [...held];
   return fitTemperature(heldIdx.map((i) => probe.logits(xs[i])), heldIdx.map((i) => ys[i]));
 }

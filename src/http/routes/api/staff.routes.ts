@@ -25,22 +25,22 @@ export function staffRoutes(staff: StaffService): Router {
 
   const api = Router();
   api.use(authenticate(staff));
-  api.get('/api/me', (req, res) => {
+  api.get('/me', (req, res) => {
     res.json(req.staff);
   });
-  api.post('/api/auth/logout', async (req, res) => {
+  api.post('/auth/logout', async (req, res) => {
     await staff.signOut((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''));
     res.status(204).end();
   });
-  api.get('/api/users', requireRole('admin'), async (_req, res) => {
+  api.get('/users', requireRole('admin'), async (_req, res) => {
     res.json({ items: await staff.list() });
   });
-  api.post('/api/users', requireRole('admin'), async (req, res) => {
+  api.post('/users', requireRole('admin'), async (req, res) => {
     const body = parseBody(createUser, req.body);
     const created = await staff.create(body);
     await staff.audit(req.staff!, 'staff.create', { type: 'staff', id: created.id }, { name: body.name, role: body.role });
     res.status(201).json(created);
   });
-  router.use(api);
+  router.use('/api', api);
   return router;
 }

@@ -1,0 +1,82 @@
+import type { Router } from 'express';
+import type { OutboxRepository } from '../channels/delivery/outbox.repository.js';
+import type { AppConfig } from '../core/config.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { Translator } from '../core/i18n.js';
+import type { Logger } from '../core/logger.js';
+import { ConsentRepository } from '../crm/consent/consent.repository.js';
+import { ConsentService } from '../crm/consent/consent.service.js';
+import { HandoffService } from '../crm/handoff/handoff.service.js';
+import { buildLoyaltyModule, type LoyaltyService } from '../crm/loyalty/index.js';
+import { Notifier } from '../crm/notifications/notifier.js';
+import type { OrderService } from '../crm/orders/order.service.js';
+import type { CustomerService } from '../crm/customers/customer.service.js';
+import { buildSegmentModule, type SegmentService } from '../crm/segments/index.js';
+import { buildCustomerModule } from '../crm/shop/index.js';
+import { CatalogService } from '../crm/catalog/catalog.service.js';
+import type { ShopWebhookService } from '../crm/shop/shop-webhook.service.js';
+import { buildTicketModule, type TicketService } from '../crm/tickets/index.js';
+import type { Job } from '../scheduler/scheduler.js';
+import type { Db } from '../storage/database.js';
+
+/** The business core, built once per instance (part of the composition root with src/main.ts). */
+export interface Crm {
+  clock: Clock;
+  consent: ConsentService;
+  customers: CustomerService;
+  orders: OrderService;
+  shopWebhook: ShopWebhookService;
+  loyalty: LoyaltyService;
+  tickets: TicketService;
+  segments: SegmentService;
+  catalog: CatalogService;
+  handoff: HandoffService;
+  notifier: Notifier;
+  routes: Router[];
+  jobs: Job[];
+}
+
+export interface CrmDeps {
+  db: Db;
+  config: AppConfig;
+  log: Logger;
+  translator: Translator;
+  outbox: OutboxRepository;
+  /** Wakes the outbox sender after a notice is queued. */
+  wake: () => void;
+  clock?: Clock;
+}
+
+/** Builds customers + shop integration, loyalty, tickets, segments, consent, hand-off and notices. */
+export async function buildCrm(deps: CrmDeps): Promise<Crm> {
+  const { db, config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const consent = new ConsentService(new ConsentRepository(db), clock);
+  const notifier = new Notifier(db, deps.outbox, deps.translator, deps.wake);
+  const notify = async (customerId: string, n: { key: string; vars?: Record<string, unknown>; dedupeKey?: string; ticketNumber?: string }) => {
+    await notifier.notify(customerId, { key: n.key, vars: n.vars, dedupeKey: n.dedupeKey ?? (n.ticketNumber ? `notice:${n.key}:${n.ticketNumber}` : undefined) });
+  };
+  const loyaltyModule = await buildLoyaltyModule({ db, clock, configDir: config.configDir, consent, notify });
+  const ticketModule = buildTicketModule({ db, clock, configDir: config.configDir, notify });
+  const { segments } = buildSegmentModule({ db, clock });
+  const catalog = CatalogService.forDb(db);
+  const shop = buildCustomerModule({
+    db, clock, webhookSecret: config.env.SHOP_WEBHOOK_SECRET, productSink: catalog,
+    orderListeners: [loyaltyModule.listener], outbox: deps.outbox,
+    onListenerFailure: (f) => log.error({ err: f.error, eventId: f.eventId, listener: f.listener }, 'order listener failed; the shop redelivery will retry it'),
+  });
+  const handoff = new HandoffService(db);
+  const daily = (name: string, hour: number, run: (now: Date) => Promise<unknown>): Job => ({ name, cron: `0 ${hour} * * *`, timezone: config.env.TZ, run });
+  const jobs: Job[] = [
+    daily('loyalty.review-tiers', 2, (now) => loyaltyModule.jobs.reviewTiers(now)),
+    daily('loyalty.expire-points', 3, (now) => loyaltyModule.jobs.expirePoints(now)),
+    daily('loyalty.birthday-bonus', 9, (now) => loyaltyModule.jobs.awardBirthdayBonuses(now)),
+    { name: 'tickets.sla-breaches', cron: '*/1 * * * *', run: (now) => ticketModule.jobs.detectBreaches(now) },
+    // Picks up catalog rows written by other instances or a CLI import.
+    { name: 'catalog.sync', cron: '*/30 * * * * *', run: () => catalog.syncChanges() },
+  ];
+  return {
+    clock, consent, customers: shop.customers, orders: shop.orders, shopWebhook: shop.shopWebhook, loyalty: loyaltyModule.loyalty,
+    tickets: ticketModule.tickets, segments, catalog, handoff, notifier, routes: shop.routes, jobs,
+  };
+}
