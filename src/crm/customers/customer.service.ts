@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Db } from '../../storage/database.js';
+import type { IdentityLinkClaim } from '../shop/shop-signature.js';
+import { CustomerPrivacyService, type CustomerExport } from './customer-privacy.service.js';
+import { CustomerRepository } from './customer.repository.js';
+import type { CustomerIdentity, CustomerProfile, CustomerSearch, Page, ProfileUpdate } from './customer.types.js';
+import { IdentityLinkService, type ChannelIdentityRef, type LinkCodeRequest, type LinkOutcome } from './identity-link.service.js';
+
+const tag = z.string().trim().min(1).max(50);
+const isTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const isCalendarDate = (d: string) => {
+  const parsed = new Date(`${d}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(d);
+};
+
+/** What a profile update may contain; exported for the admin API's request schema. */
+export const profileUpdateSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).nullable(),
+    email: z.string().trim().toLowerCase().pipe(z.email()).nullable(),
+    phone: z.string().trim().regex(/^\+?[0-9 ()-]{5,25}$/, 'must be a phone number').nullable(),
+    locale: z.string().trim().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a locale tag like en or zh-CN').nullable(),
+    timezone: z.string().refine(isTimeZone, 'must be an IANA time zone like Europe/Berlin').nullable(),
+    birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine(isCalendarDate, 'must be a real date').nullable(),
+    addTags: z.array(tag).max(50),
+    removeTags: z.array(tag).max(50),
+  })
+  .partial()
+  .strict();
+
+export interface CustomerDetails extends CustomerProfile {
+  identities: CustomerIdentity[];
+}
+
+/** Customer profiles, search, identity linking and data-subject rights (export, erase). */
+export class CustomerService {
+  private readonly repo: CustomerRepository;
+  private readonly links: IdentityLinkService;
+  private readonly privacy: CustomerPrivacyService;
+
+  constructor(deps: { db: Db; clock: Clock; outbox: Pick<OutboxRepository, 'enqueue'>; shopSecret?: string }) {
+    this.repo = new CustomerRepository(deps.db);
+    this.links = new IdentityLinkService(deps.db, deps.outbox, deps.clock, deps.shopSecret);
+    this.privacy = new CustomerPrivacyService(deps.db, deps.clock);
+  }
+
+  /** The profile with its identities, or undefined. */
+  async get(customerId: string): Promise<CustomerDetails | undefined> {
+    const profile = await this.repo.profile(customerId);
+    return profile && { ...profile, identities: await this.repo.identities(customerId) };
+  }
+
+  /** Updates the profile after validating every field (400 naming the field); 409 once erased. */
+  async updateProfile(customerId: string, update: ProfileUpdate): Promise<CustomerDetails> {
+    const parsed = profileUpdateSchema.safeParse(update);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new AppError('validation_failed', `${issue.path.join('.') || 'update'}: ${issue.message}`);
+    }
+    const current = await this.repo.profile(customerId);
+    if (!current) throw new AppError('not_found', `customer ${customerId} not found`);
+    if (current.erasedAt) throw new AppError('conflict', `customer ${customerId} was erased; the profile cannot be changed`);
+    await this.repo.update(customerId, parsed.data);
+    return (await this.get(customerId))!;
+  }
+
+  /** Filters (`q` over name/email/phone, `tag`, `shopId`) AND together; erased customers are left out unless asked for. */
+  search(filters: CustomerSearch): Promise<Page<CustomerProfile>> {
+    return this.repo.search(filters);
+  }
+
+  /** Sends a one-time code to `sendTo` (a verified identity of an existing customer). */
+  requestLinkCode(identity: ChannelIdentityRef, sendTo: ChannelIdentityRef): Promise<LinkCodeRequest> {
+    return this.links.requestCode(identity, sendTo);
+  }
+
+  confirmLinkCode(identity: ChannelIdentityRef, code: string): Promise<LinkOutcome> {
+    return this.links.confirmCode(identity, code);
+  }
+
+  linkBySignedLink(claim: IdentityLinkClaim, signature: string): Promise<LinkOutcome> {
+    return this.links.linkBySignedLink(claim, signature);
+  }
+
+  export(customerId: string): Promise<CustomerExport> {
+    return this.privacy.export(customerId);
+  }
+
+  erase(customerId: string): Promise<{ customerId: string; erasedAt: Date }> {
+    return this.privacy.erase(customerId);
+  }
+}

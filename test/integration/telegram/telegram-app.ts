@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTelegramChannel } from '../../../src/channels/telegram/telegram.channel.js';
+import type { TelegramAdapter } from '../../../src/channels/telegram/telegram.adapter.js';
+import type { ChannelAdapter } from '../../../src/channels/channel-adapter.js';
+import { startApp, type App } from '../../../src/main.js';
+import { FakeTelegramApi } from '../../fakes/telegram-api.fake.js';
+
+export const WEBHOOK_SECRET = 'test-secret_0123456789';
+
+export interface TelegramTestApp {
+  app: App;
+  fake: FakeTelegramApi;
+  adapter: TelegramAdapter;
+  close(): Promise<void>;
+}
+
+/**
+ * The real app (PGlite under a temp DATA_DIR, built-in NLU, outbox sender) with the Telegram
+ * channel built from the environment and pointed at a fake Bot API.
+ */
+export async function startTelegramApp(mode: 'polling' | 'webhook', pacing?: ChannelAdapter['pacing'] | null): Promise<TelegramTestApp> {
+  const fake = new FakeTelegramApi();
+  const apiRoot = await fake.start();
+  const dataDir = mkdtempSync(join(tmpdir(), 'patron-telegram-'));
+  let channel: ReturnType<typeof buildTelegramChannel> = null;
+  const app = await startApp({
+    env: {
+      DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', DEMO_DATA: 'false',
+      TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_MODE: mode,
+      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL: 'https://shop.example.com',
+    },
+    extraChannels: (app) => {
+      channel = buildTelegramChannel({ env: app.config.env, handle: (m) => app.pipeline.handle(m), log: app.log, pacing, pollTimeoutSec: 2 });
+      return channel ? [channel.adapter] : [];
+    },
+    extraRouters: () => ({ raw: channel?.routes ?? [] }),
+  });
+  const adapter = channel!.adapter;
+  await adapter.whenConnected();
+  return {
+    app, fake, adapter,
+    async close() {
+      await app.stop();
+      await fake.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Outbox rows for one Telegram chat, oldest first. */
+export async function outboxRows(app: App, chatId: number) {
+  return app.store.db.selectFrom('outbox').selectAll().where('channel', '=', 'telegram').where('recipient', '=', String(chatId)).orderBy('id').execute();
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
