@@ -4,8 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/setup/global-servers.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: app-backed files open PGlite (seconds on a busy 2-core machine); no test relies on speed.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
     pool: 'forks',
     env: { DOTENV_CONFIG_QUIET: 'true', LOG_LEVEL: 'silent' },
   },

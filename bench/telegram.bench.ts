@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
-import { buildTelegramChannel } from '../src/channels/telegram/telegram.channel.js';
 import { startApp } from '../src/main.js';
 import { FakeTelegramApi, privateTextUpdate } from '../test/fakes/telegram-api.fake.js';
 import { percentile, row, type BenchReport } from './harness.js';
@@ -78,17 +77,12 @@ export default async function telegramBench(): Promise<BenchReport> {
   const fake = new FakeTelegramApi();
   const apiRoot = await fake.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-telegram-bench-'));
-  let channel: ReturnType<typeof buildTelegramChannel> = null;
   const app = await startApp({
     env: {
       DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', DEMO_DATA: 'false', TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: apiRoot,
       TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_WEBHOOK_URL: 'https://bench.example.com',
     },
-    extraChannels: (a) => {
-      channel = buildTelegramChannel({ env: a.config.env, handle: (m) => a.pipeline.handle(m), log: a.log, pacing: null });
-      return [channel!.adapter];
-    },
-    extraRouters: () => ({ raw: channel!.routes }),
+    telegram: { pacing: null },
   });
   const echo = await echoBot(fake);
   try {

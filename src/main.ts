@@ -10,6 +10,7 @@ import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
 import { buildSlackChannel } from './channels/slack/slack.channel.js';
 import { buildTelegramChannel } from './channels/telegram/telegram.channel.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
+import { attachWebchatSocket } from './channels/webchat/webchat-socket.js';
 import { loadConfig, type AppConfig } from './core/config.js';
 import { Translator } from './core/i18n.js';
 import { newToken } from './core/ids.js';
@@ -49,6 +50,8 @@ export interface AppOptions {
   classifier?: IntentClassifier;
   /** Extra channel adapters, built once the pipeline exists (the terminal chat adds its own). */
   extraChannels?: (app: App) => ChannelAdapter[];
+  /** Telegram tuning (benchmarks and tests): pacing override (null = off) and long-poll timeout. */
+  telegram?: { pacing?: ChannelAdapter['pacing'] | null; pollTimeoutSec?: number };
   /** Extra HTTP routers (tests, plug-ins); `raw` ones are mounted before the JSON body parser. */
   extraRouters?: (app: App) => { routers?: Router[]; raw?: Router[] };
 }
@@ -140,7 +143,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   channels.add(webchat);
   const slack = buildSlackChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'slack' }) });
   if (slack) channels.add(slack.adapter);
-  const telegram = buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }) });
+  const telegram = buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }), ...options.telegram });
   if (telegram) channels.add(telegram.adapter);
 
   const app: App = {
@@ -167,6 +170,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
     app.server = createServer(http);
+    attachWebchatSocket(app.server, webchat, { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     await listen(app.server, env.PORT, env.HOST);
     const address = app.server.address() as AddressInfo;
     app.url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${address.port}`;

@@ -16,7 +16,7 @@ export const DEFAULT_INTENTS_DIR = fileURLToPath(new URL('../../../config/intent
 /** Settings of the built-in model; part of the cache key, so changing them retrains. */
 export const BUILT_IN_TRAIN_OPTIONS: TrainOptions = { threshold: 0.3, seed: 7 };
 // Bump when the feature extractor or trainer changes in a way that makes old caches wrong.
-const RECIPE = 'patron-nlu-1';
+const RECIPE = 'patron-nlu-2';
 
 const phrasesSchema = z.record(z.string(), z.array(z.string().min(1)));
 
@@ -72,10 +72,17 @@ export function loadBuiltInEngine(options: BuiltInOptions = {}): Promise<IntentE
 async function loadOrTrain(intentsDir: string, cachePath: string): Promise<IntentEngine> {
   const examples = await loadTrainingPhrases(intentsDir);
   const key = trainingKey(examples);
-  const cached = await readCache(cachePath, key);
-  if (cached) return cached;
+  // A model trained by any earlier run on this machine (same phrases, same recipe) is as good:
+  // a fresh DATA_DIR then starts without training.
+  const shared = path.join(os.tmpdir(), 'patron-nlu', `model-${key.slice(0, 24)}.json`);
+  const cached = (await readCache(cachePath, key)) ?? (await readCache(shared, key));
+  if (cached) {
+    if (cachePath !== shared) await writeCacheIfMissing(cachePath, key, cached);
+    return cached;
+  }
   const engine = IntentEngine.train(examples, BUILT_IN_TRAIN_OPTIONS);
   await writeCache(cachePath, key, engine);
+  if (cachePath !== shared) await writeCache(shared, key, engine);
   return engine;
 }
 
@@ -87,6 +94,16 @@ async function readCache(cachePath: string, key: string): Promise<IntentEngine |
     // Missing, half-written or from an older version: retraining is cheap, so just do it.
     return undefined;
   }
+}
+
+async function writeCacheIfMissing(cachePath: string, key: string, engine: IntentEngine): Promise<void> {
+  try {
+    const data = JSON.parse(await readFile(cachePath, 'utf8')) as { key?: string };
+    if (data.key === key) return;
+  } catch {
+    // missing or stale: write it
+  }
+  await writeCache(cachePath, key, engine);
 }
 
 async function writeCache(cachePath: string, key: string, engine: IntentEngine): Promise<void> {

@@ -29,7 +29,7 @@ export interface FeatureOptions {
   charAcrossWords: boolean;
 }
 
-export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = { charMin: 2, charMax: 4, charMinDf: 2, charWeight: 0.8, skipBigrams: false, charAcrossWords: false };
+export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = { charMin: 2, charMax: 4, charMinDf: 2, charWeight: 0.8, skipBigrams: true, charAcrossWords: false };
 
 /** Serialised form of a fitted vectorizer. */
 export interface VectorizerJSON {

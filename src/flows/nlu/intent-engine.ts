@@ -1,6 +1,7 @@
 /**
- * The intent engine: TF-IDF features → linear softmax model → temperature-calibrated confidence,
- * with out-of-scope detection by an `oos` class and a confidence threshold.
+ * The intent engine: TF-IDF features → linear softmax model plus a naive-Bayes prior (folded into
+ * the same weights) → temperature-calibrated confidence, with out-of-scope detection by an `oos`
+ * class and a confidence threshold.
  */
 import { z } from 'zod';
 import { fitTemperature } from './calibration.js';
@@ -31,7 +32,7 @@ export interface TrainOptions {
   learningRate?: number;
   l2?: number;
   features?: Partial<FeatureOptions>;
-  /** Naive-Bayes prior folded into the weights (`{weight: 0}` turns it off). */
+  /** Naive-Bayes prior folded into the weights (`{weight: 0}` turns it off; off too when no temperature is fitted). */
   naiveBayes?: Partial<NaiveBayesOptions>;
   /** Share of each class held out to fit the temperature (0 disables calibration). */
   calibrationShare?: number;
@@ -79,9 +80,11 @@ export class IntentEngine {
     const seed = options.seed ?? 7;
     const sgd: Partial<SgdOptions> = { seed, epochs: options.epochs, learningRate: options.learningRate, l2: options.l2 };
     for (const key of Object.keys(sgd) as (keyof SgdOptions)[]) if (sgd[key] === undefined) delete sgd[key];
-    const nb = { ...DEFAULT_NAIVE_BAYES_OPTIONS, ...options.naiveBayes };
+    const held = calibrationHoldOut(ys, seed, options.calibrationShare ?? 0.1);
+    // NB log-likelihoods make raw scores overconfident: use the prior only where a temperature reins it in.
+    const nb = { ...DEFAULT_NAIVE_BAYES_OPTIONS, ...options.naiveBayes, ...(held ? {} : { weight: 0 }) };
     const fitModel: Fit = (txs, tys) => trainLinear(txs, tys, intents.length, vectorizer.size, sgd, nb);
-    const temperature = calibrate(xs, ys, fitModel, seed, options.calibrationShare ?? 0.1);
+    const temperature = held ? calibrate(xs, ys, held, fitModel) : 1;
     const model = fitModel(xs, ys);
     return new IntentEngine(intents, options.threshold ?? DEFAULT_THRESHOLD, temperature, vectorizer, model);
   }
@@ -147,10 +150,10 @@ function trainLinear(xs: SparseVector[], ys: number[], classes: number, features
   return model.withAddedWeights(naiveBayesLogLikelihoods(xs, ys, classes, features, nb.alpha), nb.weight);
 }
 
-// Fits the softmax temperature on a stratified hold-out; the final model is then trained on all
-// data with the same settings, so the temperature slightly underestimates its sharpness (safe side).
-function calibrate(xs: SparseVector[], ys: number[], fit: Fit, seed: number, share: number): number {
-  if (share <= 0) return 1;
+// A stratified share of each class (classes under 4 examples excepted) to fit the temperature on;
+// undefined when calibration is off or the hold-out would be under 10 examples.
+function calibrationHoldOut(ys: number[], seed: number, share: number): Set<number> | undefined {
+  if (share <= 0) return undefined;
   const random = seededRandom(seed ^ 0x5eed);
   const byClass = new Map<number, number[]>();
   ys.forEach((y, i) => {
@@ -163,7 +166,12 @@ function calibrate(xs: SparseVector[], ys: number[], fit: Fit, seed: number, sha
     if (members.length < 4) continue;
     for (const i of shuffle([...members], random).slice(0, Math.max(1, Math.floor(members.length * share)))) held.add(i);
   }
-  if (held.size < 10) return 1;
+  return held.size < 10 ? undefined : held;
+}
+
+// Fits the softmax temperature on the hold-out; the final model is then trained on all data with
+// the same settings, so the temperature slightly underestimates its sharpness (safe side).
+function calibrate(xs: SparseVector[], ys: number[], held: Set<number>, fit: Fit): number {
   const trainIdx = ys.map((_, i) => i).filter((i) => !held.has(i));
   const probe = fit(trainIdx.map((i) => xs[i]), trainIdx.map((i) => ys[i]));
   const heldIdx = [...held];

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTelegramChannel } from '../../../src/channels/telegram/telegram.channel.js';
 import type { TelegramAdapter } from '../../../src/channels/telegram/telegram.adapter.js';
 import type { ChannelAdapter } from '../../../src/channels/channel-adapter.js';
 import { startApp, type App } from '../../../src/main.js';
@@ -24,20 +23,16 @@ export async function startTelegramApp(mode: 'polling' | 'webhook', pacing?: Cha
   const fake = new FakeTelegramApi();
   const apiRoot = await fake.start();
   const dataDir = mkdtempSync(join(tmpdir(), 'patron-telegram-'));
-  let channel: ReturnType<typeof buildTelegramChannel> = null;
   const app = await startApp({
     env: {
       DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', DEMO_DATA: 'false',
       TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_MODE: mode,
       TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL: 'https://shop.example.com',
     },
-    extraChannels: (app) => {
-      channel = buildTelegramChannel({ env: app.config.env, handle: (m) => app.pipeline.handle(m), log: app.log, pacing, pollTimeoutSec: 2 });
-      return channel ? [channel.adapter] : [];
-    },
-    extraRouters: () => ({ raw: channel?.routes ?? [] }),
+    // Wired by startApp from the environment, as in production.
+    telegram: { pacing, pollTimeoutSec: 2 },
   });
-  const adapter = channel!.adapter;
+  const adapter = app.channels.get('telegram') as TelegramAdapter;
   await adapter.whenConnected();
   return {
     app, fake, adapter,
