@@ -9,6 +9,7 @@ import { OutboxSender } from './channels/delivery/outbox.sender.js';
 import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
 import { buildSlackChannel } from './channels/slack/slack.channel.js';
 import { buildTelegramChannel } from './channels/telegram/telegram.channel.js';
+import { createWebAdapterBridge } from './channels/botkit/botkit.channel.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { attachWebchatSocket } from './channels/webchat/webchat-socket.js';
 import { loadConfig, type AppConfig } from './core/config.js';
@@ -145,6 +146,9 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   if (slack) channels.add(slack.adapter);
   const telegram = buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }), ...options.telegram });
   if (telegram) channels.add(telegram.adapter);
+  // Botkit bridge (optional dependency): any Botkit 4 adapter; the web adapter is built in.
+  const botkitWeb = env.BOTKIT_WEB ? await createWebAdapterBridge({ name: 'web', log: log.child({ channel: 'botkit:web' }), handle: (m) => pipeline.handle(m) }) : null;
+  if (botkitWeb) channels.add(botkitWeb.bridge);
 
   const app: App = {
     config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler,
@@ -171,6 +175,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     });
     app.server = createServer(http);
     attachWebchatSocket(app.server, webchat, { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
+    if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
     await listen(app.server, env.PORT, env.HOST);
     const address = app.server.address() as AddressInfo;
     app.url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${address.port}`;

@@ -55,6 +55,7 @@ const envSchema = z.object({
   DEFAULT_LOCALE: z.enum(LOCALES as [Locale, ...Locale[]], { message: `must be one of ${LOCALES.join(', ')}` }).default('en'),
   TZ: optionalString.refine((v) => v === undefined || isTimeZone(v), 'must be an IANA time zone such as Europe/Berlin'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BOTKIT_WEB: z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default('0').transform((v) => v === 'true' || v === '1'),
   DEMO_DATA: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
 });
 
