@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Router } from 'express';
+import { Router } from 'express';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ChannelRegistry } from './channels/registry.js';
@@ -28,6 +28,12 @@ import { buildCrm, type Crm } from './composition/crm.wiring.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { loadDemoData } from './crm/catalog/demo-data.js';
 import { allFlows } from './flows/all-flows.js';
+import { careShortcuts } from './flows/care/index.js';
+import { buildHandoffWorkspace } from './crm/handoff/index.js';
+import type { HandoffQueueService } from './crm/handoff/handoff-queue.service.js';
+import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
+import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
+import { authenticate } from './http/auth.js';
 import { loadBuiltInEngine } from './flows/nlu/built-in.js';
 import { Pipeline } from './flows/pipeline.js';
 import { FlowRouter } from './flows/router.js';
@@ -40,6 +46,13 @@ import type { Coordination } from './storage/coordination.js';
 import { createCoordination } from './storage/coordination.factory.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { migrate, openStore, type Store } from './storage/database.js';
+
+const CACHE_CHANNEL = 'cache:participants';
+interface CacheInvalidation {
+  customerId?: string;
+  identity?: { channel: string; externalId: string };
+  previous?: string;
+}
 
 export interface AppOptions {
   env?: NodeJS.ProcessEnv;
@@ -71,6 +84,8 @@ export interface App {
   services: FlowServices;
   crm: Crm;
   scheduler: Scheduler;
+  handoffQueue: HandoffQueueService;
+  agentSocket?: AgentSocket;
   staff: StaffService;
   repos: { customers: CustomerRepository; conversations: ConversationRepository; outbox: OutboxRepository; transcripts: TranscriptRepository; settings: SettingsRepository };
   adminToken: string;
@@ -114,8 +129,29 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   const outbox = new OutboxRepository(db);
   const transcripts = new TranscriptRepository(db);
   const participants = new ParticipantService(customers, conversations, coordination.kind === 'memory');
+  // Erases and account links change who an identity belongs to: every instance's cache must forget.
+  const forget = (m: CacheInvalidation) => {
+    if (m.customerId) participants.forgetCustomer(m.customerId);
+    if (m.identity) participants.forgetIdentity(m.identity.channel, m.identity.externalId, m.previous);
+  };
+  const forgetEverywhere = async (m: CacheInvalidation) => {
+    forget(m);
+    await coordination.publish(CACHE_CHANNEL, JSON.stringify(m)).catch(() => {});
+  };
+  // Subscription ends with coordination.close() at shutdown.
+  await coordination.subscribe(CACHE_CHANNEL, (raw) => {
+    try {
+      forget(JSON.parse(raw) as CacheInvalidation);
+    } catch (err) {
+      log.warn({ err }, 'ignored a malformed cache invalidation message');
+    }
+  });
   let wakeSender = () => {};
-  const crm = await buildCrm({ db, config, log, translator, outbox, wake: () => wakeSender() });
+  let announceHandoff: (r: { requestId: string; conversationId: string; reason: string }) => void = () => {};
+  const crm = await buildCrm({ db, config, log, translator, outbox, wake: () => wakeSender(), onHandoffRequested: (r) => announceHandoff(r),
+    onIdentityLinked: (identity, previous) => void forgetEverywhere({ identity, previous }),
+    onCustomerErased: (customerId) => void forgetEverywhere({ customerId }),
+  });
   const services: FlowServices = {
     consent: crm.consent, customers: crm.customers, orders: crm.orders, loyalty: crm.loyalty, tickets: crm.tickets, handoff: crm.handoff, catalog: crm.catalog,
   };
@@ -131,10 +167,18 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   wakeSender = () => void sender.wakeAll();
   const scheduler = new Scheduler(coordination, log.child({ part: 'scheduler' }), env.TZ);
   for (const job of crm.jobs) scheduler.add(job);
+  const workspace = buildHandoffWorkspace({
+    db, translator, coordination, configDir: config.configDir, log: log.child({ part: 'handoff' }),
+    wake: () => void sender.wakeAll(), invalidate: (id) => participants.invalidate(id),
+  });
+  announceHandoff = (r) => workspace.handoffQueue.announceQueued(r);
+  for (const job of workspace.jobs) scheduler.add(job);
   const pipeline = new Pipeline({
     db, participants, turnLog: new TurnLogRepository(db), coordination, classifier, router, translator, services, metrics,
     log: log.child({ part: 'pipeline' }), defaultLocale: env.DEFAULT_LOCALE,
     isInline: (id) => channels.isInline(id), onQueued: () => void sender.wakeAll(),
+    onTurn: (result, message) => workspace.handoffQueue.publishTurn(result, message),
+    beforeUnderstanding: [careShortcuts],
   });
   const adminToken = env.ADMIN_TOKEN ?? (await settings.getOrCreate('admin_token', () => newToken(24)));
   const staff = new StaffService(db);
@@ -151,7 +195,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   if (botkitWeb) channels.add(botkitWeb.bridge);
 
   const app: App = {
-    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler,
+    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler, handoffQueue: workspace.handoffQueue,
     repos: { customers, conversations, outbox, transcripts, settings },
     stop: async () => {},
   };
@@ -169,13 +213,18 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
         { name: 'coordination', check: async () => ({ ok: await coordination.ping(), detail: coordination.kind }) },
         ...channels.all().filter((c) => c.health).map((c) => ({ name: `channel:${c.id}`, check: async () => c.health!() })),
       ],
-      routers: [webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...crm.routes, ...(extra.routers ?? [])],
+      routers: [
+        webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...crm.routes,
+        Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
+        ...(extra.routers ?? []),
+      ],
       rawRouters: [...(slack?.routes ?? []), ...(telegram?.routes ?? []), ...(extra.raw ?? [])],
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
     app.server = createServer(http);
     attachWebchatSocket(app.server, webchat, { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
+    app.agentSocket = await attachAgentSocket(app.server, { staff, coordination });
     await listen(app.server, env.PORT, env.HOST);
     const address = app.server.address() as AddressInfo;
     app.url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${address.port}`;
@@ -200,6 +249,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
  */
 async function shutdown(app: App, unlock: () => void): Promise<void> {
   app.stop = async () => {};
+  await app.agentSocket?.close();
   const closing = app.server ? new Promise<void>((r) => app.server!.close(() => r())) : Promise.resolve();
   app.server?.closeIdleConnections?.();
   await app.scheduler.stop();

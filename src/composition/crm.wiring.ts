@@ -42,6 +42,12 @@ export interface CrmDeps {
   log: Logger;
   translator: Translator;
   outbox: OutboxRepository;
+  /** Told when a conversation enters the agent queue (live agent consoles). */
+  onHandoffRequested?: (r: { requestId: string; conversationId: string; reason: string }) => void;
+  /** Told after a chat identity moved to another customer (identity caches must forget it). */
+  onIdentityLinked?: (identity: { channel: string; externalId: string }, previousCustomerId?: string) => void;
+  /** Told after a customer was erased (caches must forget them). */
+  onCustomerErased?: (customerId: string) => void;
   /** Wakes the outbox sender after a notice is queued. */
   wake: () => void;
   clock?: Clock;
@@ -63,9 +69,11 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
   const shop = buildCustomerModule({
     db, clock, webhookSecret: config.env.SHOP_WEBHOOK_SECRET, productSink: catalog,
     orderListeners: [loyaltyModule.listener], outbox: deps.outbox,
+    onLinked: (identity, outcome) => deps.onIdentityLinked?.(identity, outcome.previousCustomerId),
+    onErased: (customerId) => deps.onCustomerErased?.(customerId),
     onListenerFailure: (f) => log.error({ err: f.error, eventId: f.eventId, listener: f.listener }, 'order listener failed; the shop redelivery will retry it'),
   });
-  const handoff = new HandoffService(db);
+  const handoff = new HandoffService(db, (r) => deps.onHandoffRequested?.(r));
   const daily = (name: string, hour: number, run: (now: Date) => Promise<unknown>): Job => ({ name, cron: `0 ${hour} * * *`, timezone: config.env.TZ, run });
   const jobs: Job[] = [
     daily('loyalty.review-tiers', 2, (now) => loyaltyModule.jobs.reviewTiers(now)),

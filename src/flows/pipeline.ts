@@ -51,6 +51,13 @@ export interface PipelineDeps {
   onQueued(): void;
   /** Called with every committed turn (agent consoles, mirrors). */
   onTurn?(result: TurnResult, message: InboundMessage): void;
+  /** Stages between the keyword commands and understanding (e.g. bare survey scores, ticket numbers). */
+  beforeUnderstanding?: Middleware<FlowContext>[];
+}
+
+/** The lock that serialises one conversation's turns (and ownership switches) across instances. */
+export function conversationLockKey(channel: string, externalId: string): string {
+  return `conv:${channel}:${externalId}`;
 }
 
 /**
@@ -68,6 +75,7 @@ export class Pipeline {
     this.chain = new Composer<FlowContext>('pipeline').use(
       ownershipGate,
       keywordCommands,
+      ...(deps.beforeUnderstanding ?? []),
       understand(deps.classifier, deps.metrics),
       deps.router.middleware(),
     );
@@ -100,7 +108,7 @@ export class Pipeline {
 
   private async turn(message: InboundMessage): Promise<TurnResult> {
     const dedupeKey = `${message.channel}\u0000${message.id}`;
-    const lockKey = `conv:${message.channel}:${message.conversation}`;
+    const lockKey = conversationLockKey(message.channel, message.conversation);
     return this.deps.coordination.withLock(lockKey, 30_000, 15_000, async () => {
       // Resolved under the lock: the previous turn of this conversation may have changed the row.
       const { customer, conversation } = await this.deps.participants.resolve(message);

@@ -17,9 +17,15 @@ export class FlowRouter {
     if (!this.byName.has(fallbackFlow.name)) this.register(fallbackFlow);
   }
 
+  /** Adds a flow; two flows claiming one intent is a wiring bug, so it throws instead of silently picking one. */
   register(flow: Flow): void {
+    if (this.byName.has(flow.name)) throw new Error(`flow ${flow.name} is registered twice`);
     this.byName.set(flow.name, flow);
-    for (const intent of flow.intents) this.byIntent.set(intent, flow);
+    for (const intent of flow.intents) {
+      const other = this.byIntent.get(intent);
+      if (other) throw new Error(`intent ${intent} is claimed by both ${other.name} and ${flow.name}`);
+      this.byIntent.set(intent, flow);
+    }
   }
 
   /** Intents that lead somewhere (used to validate button payloads). */

@@ -74,6 +74,12 @@ export class OutboxRepository {
     return result.rows.sort((a, b) => Number(a.id) - Number(b.id));
   }
 
+  /** The conversation's owner now (the sender checks again right before a bot reply goes out). */
+  async ownerOf(conversationId: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('conversations').select('owner').where('id', '=', conversationId).executeTakeFirst();
+    return row?.owner;
+  }
+
   async markSent(id: string, platformMessageId?: string): Promise<void> {
     await this.db
       .updateTable('outbox')

@@ -156,6 +156,15 @@ export class OutboxSender {
       await this.repo.reschedule(row.id, new Date(Date.now() + waitMs), null, false);
       return 'deferred';
     }
+    // Checked again just before sending: an agent may have taken over since the row was leased.
+    if (row.kind === 'reply' && row.conversation_id) {
+      const owner = await this.repo.ownerOf(row.conversation_id);
+      if (owner !== undefined && owner !== 'bot') {
+        await this.repo.markFinal(row.id, 'suppressed', `conversation is owned by ${owner}`);
+        this.metrics.sends.inc({ channel: row.channel, result: 'suppressed' });
+        return 'final';
+      }
+    }
     return this.attempt(adapter, row);
   }
 

@@ -50,8 +50,21 @@ export class ParticipantService {
   /** Drops cached data of a customer (after an erase or a merge). */
   forgetCustomer(customerId: string): void {
     for (const [k, c] of this.customers) if (c.id === customerId) this.customers.delete(k);
-    for (const [id, row] of this.rows) if (row.customer_id === customerId) this.rows.delete(id);
-    for (const [k, id] of this.conversationIds) if (!this.rows.has(id) && this.cacheRows) this.conversationIds.delete(k);
+    const dropped = new Set<string>();
+    for (const [id, row] of this.rows) {
+      if (row.customer_id !== customerId) continue;
+      dropped.add(id);
+      this.rows.delete(id);
+    }
+    // Without row caching we do not know which threads were the customer's: drop the whole (cheap) id map.
+    if (!this.cacheRows) return this.conversationIds.clear();
+    for (const [k, id] of this.conversationIds) if (dropped.has(id)) this.conversationIds.delete(k);
+  }
+
+  /** Forgets an identity that was linked to another customer (and the customer it came from). */
+  forgetIdentity(channel: string, externalId: string, previousCustomerId?: string): void {
+    this.customers.delete(`${channel}\u0000${externalId}`);
+    if (previousCustomerId) this.forgetCustomer(previousCustomerId);
   }
 
   /** Forces the next turn of a conversation to re-read its row (another component changed it). */

@@ -42,13 +42,21 @@ export interface CustomerDetails extends CustomerProfile {
   identities: CustomerIdentity[];
 }
 
+type LinkedOutcome = Extract<LinkOutcome, { status: 'linked' }>;
+
 /** Customer profiles, search, identity linking and data-subject rights (export, erase). */
 export class CustomerService {
   private readonly repo: CustomerRepository;
   private readonly links: IdentityLinkService;
   private readonly privacy: CustomerPrivacyService;
 
-  constructor(deps: { db: Db; clock: Clock; outbox: Pick<OutboxRepository, 'enqueue'>; shopSecret?: string }) {
+  private readonly onLinked?: (identity: ChannelIdentityRef, outcome: LinkedOutcome) => void;
+  private readonly onErased?: (customerId: string) => void;
+
+  /** `onLinked` is told after an identity moved to another customer (caches keyed by identity must forget it). */
+  constructor(deps: { db: Db; clock: Clock; outbox: Pick<OutboxRepository, 'enqueue'>; shopSecret?: string; onLinked?: (identity: ChannelIdentityRef, outcome: LinkedOutcome) => void; onErased?: (customerId: string) => void }) {
+    this.onLinked = deps.onLinked;
+    this.onErased = deps.onErased;
     this.repo = new CustomerRepository(deps.db);
     this.links = new IdentityLinkService(deps.db, deps.outbox, deps.clock, deps.shopSecret);
     this.privacy = new CustomerPrivacyService(deps.db, deps.clock);
@@ -84,19 +92,27 @@ export class CustomerService {
     return this.links.requestCode(identity, sendTo);
   }
 
-  confirmLinkCode(identity: ChannelIdentityRef, code: string): Promise<LinkOutcome> {
-    return this.links.confirmCode(identity, code);
+  async confirmLinkCode(identity: ChannelIdentityRef, code: string): Promise<LinkOutcome> {
+    return this.linked(identity, await this.links.confirmCode(identity, code));
   }
 
-  linkBySignedLink(claim: IdentityLinkClaim, signature: string): Promise<LinkOutcome> {
-    return this.links.linkBySignedLink(claim, signature);
+  async linkBySignedLink(claim: IdentityLinkClaim, signature: string): Promise<LinkOutcome> {
+    return this.linked({ channel: claim.channel, externalId: claim.externalId }, await this.links.linkBySignedLink(claim, signature));
+  }
+
+  private linked(identity: ChannelIdentityRef, outcome: LinkOutcome): LinkOutcome {
+    if (outcome.status === 'linked') this.onLinked?.(identity, outcome);
+    return outcome;
   }
 
   export(customerId: string): Promise<CustomerExport> {
     return this.privacy.export(customerId);
   }
 
-  erase(customerId: string): Promise<{ customerId: string; erasedAt: Date }> {
-    return this.privacy.erase(customerId);
+  async erase(customerId: string): Promise<{ customerId: string; erasedAt: Date }> {
+    const result = await this.privacy.erase(customerId);
+    // Caches keyed by this customer (conversation rows, identities) must not outlive the erase.
+    this.onErased?.(customerId);
+    return result;
   }
 }

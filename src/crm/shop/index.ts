@@ -20,6 +20,10 @@ export interface CustomerModuleDeps {
   webhookSecret: string | undefined;
   /** Receives `product.upserted` rows (the catalog module); without it those events get 503. */
   productSink?: ProductSink;
+  /** Told after a customer was erased. */
+  onErased?: (customerId: string) => void;
+  /** Told after a chat identity was linked to (moved to) another customer. */
+  onLinked?: (identity: { channel: string; externalId: string }, outcome: { customerId: string; previousCustomerId?: string }) => void;
   /** Told about every order event that changed an order (loyalty, campaigns …). */
   orderListeners?: readonly OrderEventListener[];
   /** Sends identity-link codes (kind 'system'). */
@@ -39,7 +43,7 @@ export interface CustomerModule {
 /** Builds the CRM core (customers, orders, shop webhook) for src/main.ts to wire. */
 export function buildCustomerModule(deps: CustomerModuleDeps): CustomerModule {
   const listeners = deps.orderListeners ?? [];
-  const customers = new CustomerService({ db: deps.db, clock: deps.clock, outbox: deps.outbox, shopSecret: deps.webhookSecret });
+  const customers = new CustomerService({ db: deps.db, clock: deps.clock, outbox: deps.outbox, shopSecret: deps.webhookSecret, onLinked: deps.onLinked, onErased: deps.onErased });
   const orders = new OrderService(deps.db, deps.clock, listeners, deps.onListenerFailure);
   const shopWebhook = new ShopWebhookService(deps.db, deps.clock, {
     productSink: deps.productSink, orderListeners: listeners, onListenerFailure: deps.onListenerFailure,

@@ -1,0 +1,169 @@
+import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
+import type { Clock } from '../../core/clock.js';
+import { AppError } from '../../core/errors.js';
+import type { Translator } from '../../core/i18n.js';
+import { newId } from '../../core/ids.js';
+import { toLocale } from '../../core/message.js';
+import type { SegmentService } from '../segments/segment.service.js';
+import type { StaffPrincipal } from '../staff/staff.types.js';
+import type { CampaignAudienceRepository } from './campaign-audience.repository.js';
+import { messageFor, renderCampaignMessage } from './campaign-render.js';
+import { resultsCsv, type CampaignResultsRepository } from './campaign-results.repository.js';
+import { nextCronFire } from './campaign-time.js';
+import { summarise, type CampaignTrigger } from './campaign-trigger.js';
+import type { CampaignRepository } from './campaign.repository.js';
+import { toCampaign, type Campaign, type CampaignRow, type CampaignStatus, type CreateCampaignInput, type LocaleResults } from './campaign.types.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface CampaignServiceDeps {
+  campaigns: CampaignRepository;
+  audience: CampaignAudienceRepository;
+  results: CampaignResultsRepository;
+  trigger: CampaignTrigger;
+  segments: Pick<SegmentService, 'get' | 'membersQuery'>;
+  outbox: Pick<OutboxRepository, 'enqueue'>;
+  translator: Translator;
+  wake: () => void;
+  clock: Clock;
+}
+
+/**
+ * Campaign lifecycle: draft → approved (by an admin other than the author) → scheduled → sending →
+ * done, with pause / resume / cancel; preview, test send and results. Every transition is one
+ * conditional UPDATE, so a request that loses a race gets 409.
+ */
+export class CampaignService {
+  constructor(private readonly deps: CampaignServiceDeps) {}
+
+  async create(input: CreateCampaignInput, author: StaffPrincipal): Promise<Campaign> {
+    await this.deps.segments.get(input.segmentId);
+    const row = await this.deps.campaigns.insert({
+      id: newId(), name: input.name, segment_id: input.segmentId, channels: input.channels, messages: input.messages, schedule: input.schedule,
+      created_by: author.id, conversion_window_days: input.conversionWindowDays ?? 7,
+      frequency_cap_max: input.frequencyCap?.max ?? null, frequency_cap_days: input.frequencyCap?.days ?? null,
+    }, this.deps.clock.now());
+    return toCampaign(row);
+  }
+
+  async get(id: string): Promise<Campaign> {
+    return toCampaign(await this.row(id));
+  }
+
+  async list(opts: { status?: CampaignStatus; limit?: number; before?: string } = {}): Promise<{ items: Campaign[]; next: string | null }> {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
+    let before: { at: Date; id: string } | undefined;
+    if (opts.before) {
+      const b = await this.deps.campaigns.findById(UUID.test(opts.before) ? opts.before : '00000000-0000-0000-0000-000000000000');
+      if (!b) throw new AppError('validation_failed', `before: no campaign ${opts.before}`);
+      before = { at: b.created_at, id: b.id };
+    }
+    const rows = await this.deps.campaigns.list({ status: opts.status, before, limit: limit + 1 });
+    const items = rows.slice(0, limit).map(toCampaign);
+    return { items, next: rows.length > limit ? items[items.length - 1].id : null };
+  }
+
+  /** Approval: admin only, and never the author (four eyes). */
+  async approve(id: string, by: StaffPrincipal): Promise<Campaign> {
+    const c = await this.row(id);
+    if (by.role !== 'admin') throw new AppError('forbidden', `approving campaign ${id} needs the admin role; you are ${by.role}`);
+    if (c.created_by === by.id) throw new AppError('forbidden', `campaign ${id} must be approved by a different admin than its author`);
+    const now = this.deps.clock.now();
+    return this.move(c, ['draft'], { status: 'approved', approved_by: by.id, approved_at: now, updated_at: now }, 'approve');
+  }
+
+  /** Arms the schedule: the trigger fires it at `at` or at each cron time. */
+  async schedule(id: string): Promise<Campaign> {
+    const c = await this.row(id);
+    const now = this.deps.clock.now();
+    const next = 'at' in c.schedule ? new Date(c.schedule.at) : nextCronFire(c.schedule.cron, c.schedule.timezone, now);
+    if (!next) throw new AppError('validation_failed', `campaign ${id}: the cron expression never fires within a year`);
+    return this.move(c, ['approved'], { status: 'scheduled', next_fire_at: next, updated_at: now }, 'schedule');
+  }
+
+  async pause(id: string): Promise<Campaign> {
+    const c = await this.row(id);
+    return this.move(c, ['scheduled', 'sending'], { status: 'paused', paused_from: c.status, updated_at: this.deps.clock.now() }, 'pause');
+  }
+
+  async resume(id: string): Promise<Campaign> {
+    const c = await this.row(id);
+    const back: CampaignStatus = c.paused_from === 'sending' && (await this.deps.campaigns.hasOpenRun(id)) ? 'sending' : 'scheduled';
+    return this.move(c, ['paused'], { status: back, paused_from: null, updated_at: this.deps.clock.now() }, 'resume');
+  }
+
+  /** Cancels: nothing more is handed to the outbox (what is already queued there still goes). */
+  async cancel(id: string): Promise<Campaign> {
+    const c = await this.row(id);
+    const now = this.deps.clock.now();
+    const moved = await this.move(c, ['draft', 'approved', 'scheduled', 'sending', 'paused'], { status: 'cancelled', next_fire_at: null, updated_at: now }, 'cancel');
+    await this.deps.campaigns.cancelPending(id, now);
+    return moved;
+  }
+
+  /** Audience count, suppressed counts by reason and a sample, as a fire now would give. */
+  async preview(id: string, sampleSize = 10) {
+    const c = await this.row(id);
+    const now = this.deps.clock.now();
+    const members = await this.deps.segments.membersQuery({ segmentId: c.segment_id }, now);
+    const { counts, sample } = await this.deps.audience.preview(members, this.deps.trigger.spec(c, now), Math.min(Math.max(sampleSize, 1), 50));
+    const { audience, targeted, suppressed } = summarise(counts);
+    return {
+      campaignId: id, segmentSize: targeted, audience, suppressed,
+      sample: sample.map((s) => ({ customerId: s.customer_id, name: s.name, channel: s.channel, locale: s.locale, state: s.state, reason: s.reason })),
+    };
+  }
+
+  /** Sends the campaign's message to a staff member's own address or chat, marked as a test. */
+  async testSend(id: string, target: { channel: string; recipient: string; locale?: string }, by: StaffPrincipal): Promise<{ queued: boolean; dedupeKey: string; text: string }> {
+    const c = await this.row(id);
+    if (!c.channels.includes(target.channel)) throw new AppError('validation_failed', `channel: campaign ${id} does not use ${target.channel} (it uses ${c.channels.join(', ')})`);
+    const { locale, message } = messageFor(c.messages, toLocale(target.locale) ?? Object.keys(c.messages)[0]);
+    const t = this.deps.translator;
+    const rendered = renderCampaignMessage(t, locale, message, { name: by.name, points: 0 }, { channel: target.channel, url: target.channel === 'email' ? 'about:blank#test-send' : undefined });
+    rendered.text = `${t.t(locale, 'campaigns.test_prefix')}${rendered.text}`;
+    if (rendered.attachments) delete rendered.attachments;
+    const dedupeKey = `campaign-test:${id}:${newId()}`;
+    const queued = await this.deps.outbox.enqueue({ dedupeKey, channel: target.channel, recipient: target.recipient, kind: 'campaign', author: `staff:${by.id}`, message: rendered });
+    if (queued) this.deps.wake();
+    return { queued, dedupeKey, text: rendered.text };
+  }
+
+  async results(id: string): Promise<{ campaign: Campaign; runs: number; locales: LocaleResults[]; total: Omit<LocaleResults, 'locale'> }> {
+    const c = await this.row(id);
+    const locales = await this.deps.results.perLocale(id, c.conversion_window_days);
+    const runs = (await this.deps.campaigns.runs(id)).length;
+    return { campaign: toCampaign(c), runs, locales, total: sumResults(locales) };
+  }
+
+  async resultsCsv(id: string): Promise<string> {
+    const r = await this.results(id);
+    return resultsCsv(r.campaign, r.locales);
+  }
+
+  private async row(id: string): Promise<CampaignRow> {
+    const row = UUID.test(id) ? await this.deps.campaigns.findById(id) : undefined;
+    if (!row) throw new AppError('not_found', `campaign ${id} not found`);
+    return row;
+  }
+
+  private async move(c: CampaignRow, from: CampaignStatus[], set: Parameters<CampaignRepository['transition']>[2], action: string): Promise<Campaign> {
+    if (!from.includes(c.status)) throw new AppError('conflict', `campaign ${c.id} is ${c.status}; cannot ${action} it (needs ${from.join(' or ')})`);
+    const row = await this.deps.campaigns.transition(c.id, from, set);
+    if (!row) {
+      const now = await this.deps.campaigns.findById(c.id);
+      throw new AppError('conflict', `campaign ${c.id} changed to ${now?.status ?? 'deleted'} meanwhile; cannot ${action} it`);
+    }
+    return toCampaign(row);
+  }
+}
+
+function sumResults(rows: LocaleResults[]): Omit<LocaleResults, 'locale'> {
+  const total: Omit<LocaleResults, 'locale'> = { targeted: 0, suppressed: {}, queued: 0, deferredQuietHours: 0, sent: 0, failed: 0, replied: 0, unsubscribed: 0, orders: 0, revenue: 0 };
+  for (const r of rows) {
+    for (const k of ['targeted', 'queued', 'deferredQuietHours', 'sent', 'failed', 'replied', 'unsubscribed', 'orders', 'revenue'] as const) total[k] += r[k];
+    for (const [k, n] of Object.entries(r.suppressed)) total.suppressed[k] = (total.suppressed[k] ?? 0) + n;
+  }
+  total.revenue = Math.round(total.revenue * 100) / 100;
+  return total;
+}
