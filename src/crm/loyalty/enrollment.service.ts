@@ -17,6 +17,8 @@ export interface EnrollOptions {
   /** The channel the opt-in was given on (needed when `marketingOptIn` is true). */
   channel?: string;
   invitationCode?: string;
+  /** The caller tells the member about the welcome bonus itself (a chat flow), so no separate notice is queued. */
+  welcomedInConversation?: boolean;
 }
 
 export interface EnrollResult {
@@ -59,7 +61,7 @@ export class EnrollmentService {
     await this.checkEntry(customerId, Number(customer.lifetime_spend ?? 0), options);
     const outcome = await this.join(customerId, options, asked, now);
     await this.recordOptIn(customerId, options);
-    if (outcome.created) {
+    if (outcome.created && !options.welcomedInConversation) {
       const tier = this.tiers.tier(outcome.member.tier);
       await this.notify(customerId, {
         key: 'loyalty.welcome',

@@ -45,7 +45,7 @@ async function askStep(ctx: FlowContext, step: string): Promise<void> {
 async function enrol(ctx: FlowContext, marketing: boolean): Promise<void> {
   endFlow(ctx);
   try {
-    const result = await ctx.services.loyalty.enroll(ctx.customer.id, { termsAccepted: true, marketingOptIn: marketing, channel: ctx.message.channel });
+    const result = await ctx.services.loyalty.enroll(ctx.customer.id, { termsAccepted: true, marketingOptIn: marketing, channel: ctx.message.channel, welcomedInConversation: true });
     const tier = tierName(ctx, result.member.tier);
     if (!result.created) {
       ctx.reply(ctx.t('care.join.already', { tier }));
