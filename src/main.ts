@@ -10,6 +10,7 @@ import { WebchatAdapter } from './channels/webchat/webchat.adapter.js';
 import { buildSlackChannel } from './channels/slack/slack.channel.js';
 import { buildTelegramChannel } from './channels/telegram/telegram.channel.js';
 import { createWebAdapterBridge } from './channels/botkit/botkit.channel.js';
+import { buildSlackAgentDesk, type SlackAgentDesk } from './channels/slack/agent-desk/index.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { attachWebchatSocket } from './channels/webchat/webchat-socket.js';
 import { loadConfig, type AppConfig } from './core/config.js';
@@ -34,6 +35,7 @@ import type { HandoffQueueService } from './crm/handoff/handoff-queue.service.js
 import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
 import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
 import { authenticate } from './http/auth.js';
+import { buildAdminApi, type AdminApi } from './http/routes/api/index.js';
 import { loadBuiltInEngine } from './flows/nlu/built-in.js';
 import { Pipeline } from './flows/pipeline.js';
 import { FlowRouter } from './flows/router.js';
@@ -64,6 +66,8 @@ export interface AppOptions {
   classifier?: IntentClassifier;
   /** Extra channel adapters, built once the pipeline exists (the terminal chat adds its own). */
   extraChannels?: (app: App) => ChannelAdapter[];
+  /** Admin API overrides (tests): where faq.json is edited, and a hook told about every retrained model. */
+  admin?: { faqPath?: string; onRetrained?: (engine: IntentClassifier) => void };
   /** Telegram tuning (benchmarks and tests): pacing override (null = off) and long-poll timeout. */
   telegram?: { pacing?: ChannelAdapter['pacing'] | null; pollTimeoutSec?: number };
   /** Extra HTTP routers (tests, plug-ins); `raw` ones are mounted before the JSON body parser. */
@@ -86,6 +90,8 @@ export interface App {
   scheduler: Scheduler;
   handoffQueue: HandoffQueueService;
   agentSocket?: AgentSocket;
+  adminApi?: AdminApi;
+  slackDesk?: SlackAgentDesk;
   staff: StaffService;
   repos: { customers: CustomerRepository; conversations: ConversationRepository; outbox: OutboxRepository; transcripts: TranscriptRepository; settings: SettingsRepository };
   adminToken: string;
@@ -161,7 +167,9 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     if (demo.loaded) log.info({ products: demo.products, customers: demo.customers, orders: demo.orders }, 'demo data loaded');
   }
   const router = new FlowRouter(allFlows());
-  const classifier = options.classifier ?? (await loadBuiltInEngine({ cachePath: join(config.dataDir, 'nlu-model.json') }));
+  // A holder, so an admin retrain can swap the model under the running pipeline.
+  let activeClassifier: IntentClassifier = options.classifier ?? (await loadBuiltInEngine({ cachePath: join(config.dataDir, 'nlu-model.json') }));
+  const classifier: IntentClassifier = { classify: (text) => activeClassifier.classify(text) };
   const channels = new ChannelRegistry();
   const sender = new OutboxSender(outbox, channels, coordination, metrics, log.child({ part: 'sender' }));
   wakeSender = () => void sender.wakeAll();
@@ -193,19 +201,35 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   // Botkit bridge (optional dependency): any Botkit 4 adapter; the web adapter is built in.
   const botkitWeb = env.BOTKIT_WEB ? await createWebAdapterBridge({ name: 'web', log: log.child({ channel: 'botkit:web' }), handle: (m) => pipeline.handle(m) }) : null;
   if (botkitWeb) channels.add(botkitWeb.bridge);
+  // Slack as the agents' desk: hand-offs mirrored as threads in SLACK_AGENT_CHANNEL.
+  const slackDesk = slack && env.SLACK_AGENT_CHANNEL
+    ? buildSlackAgentDesk({
+        db, coordination, handoff: workspace.handoffQueue, staff, adapter: slack.adapter,
+        botToken: env.SLACK_BOT_TOKEN!.trim(), channelId: env.SLACK_AGENT_CHANNEL, log: log.child({ part: 'slack-desk' }),
+      })
+    : null;
 
   const app: App = {
-    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler, handoffQueue: workspace.handoffQueue,
+    config, log, store, coordination, metrics, pipeline, channels, sender, webchat, services, adminToken, staff, crm, scheduler, handoffQueue: workspace.handoffQueue, slackDesk: slackDesk ?? undefined,
     repos: { customers, conversations, outbox, transcripts, settings },
     stop: async () => {},
   };
   for (const adapter of options.extraChannels?.(app) ?? []) channels.add(adapter);
   await channels.startAll((adapter, err) => log.error({ err, channel: adapter.id }, 'channel failed to start; it will be reported on /readyz'));
   await sender.start();
+  await slackDesk?.start();
   scheduler.start();
 
   if (options.http !== false) {
     const extra = options.extraRouters?.(app) ?? {};
+    const adminApi = buildAdminApi({
+      db, crm, staff, configDir: config.configDir, faqPath: options.admin?.faqPath, timezone: env.TZ, classifier,
+      setClassifier: (engine) => {
+        activeClassifier = engine;
+        options.admin?.onRetrained?.(engine);
+      },
+    });
+    app.adminApi = adminApi;
     const http = createHttpApp({
       log, metrics,
       readiness: [
@@ -214,7 +238,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
         ...channels.all().filter((c) => c.health).map((c) => ({ name: `channel:${c.id}`, check: async () => c.health!() })),
       ],
       routers: [
-        webchatRoutes(webchat, conversations, transcripts), staffRoutes(staff), ...crm.routes,
+        // The admin API first: its OpenAPI document is public, the staff routes require a token.
+        webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff), ...crm.routes,
         Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
         ...(extra.routers ?? []),
       ],
@@ -225,6 +250,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     attachWebchatSocket(app.server, webchat, { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
     app.agentSocket = await attachAgentSocket(app.server, { staff, coordination });
+    // Training phrases added through the admin API survive a restart (retrains only when there are some).
+    void adminApi.intents.retrainIfAdded().catch((err) => log.warn({ err }, 'retrain with admin phrases failed; using the shipped model'));
     await listen(app.server, env.PORT, env.HOST);
     const address = app.server.address() as AddressInfo;
     app.url = `http://${env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST}:${address.port}`;
@@ -254,6 +281,7 @@ async function shutdown(app: App, unlock: () => void): Promise<void> {
   app.server?.closeIdleConnections?.();
   await app.scheduler.stop();
   await app.pipeline.drained();
+  await app.slackDesk?.stop();
   await app.sender.stop(5_000);
   await app.channels.stopAll();
   app.server?.closeAllConnections?.();

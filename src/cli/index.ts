@@ -8,6 +8,8 @@ Commands:
   import products|customers|orders FILE   import JSON/CSV (rejected rows go to FILE.rejected.jsonl)
   nlu eval --train F --test F [--json]   train and evaluate an intent model on JSONL files
   nlu classify [--json]      classify JSONL {"text"} lines from stdin with the built-in model
+  migrate [--status]         apply pending migrations (DATABASE_URL or DATA_DIR)
+  doctor                     check config, database, Redis, Telegram, Slack, secrets, DATA_DIR
   help                       show this help
 `;
 
@@ -21,6 +23,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./chat.command.js')).runChat();
     case 'import':
       return (await import('./import.command.js')).runImport(rest, { stdout: process.stdout, stderr: process.stderr });
+    case 'migrate':
+      return (await import('./migrate.command.js')).runMigrate(rest, { stdout: process.stdout, stderr: process.stderr });
+    case 'doctor':
+      return (await import('./doctor.command.js')).runDoctor(rest, { stdout: process.stdout, stderr: process.stderr });
     case 'nlu':
       return (await import('./nlu.command.js')).runNluCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     case undefined:

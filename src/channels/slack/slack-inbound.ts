@@ -40,10 +40,11 @@ const CUSTOMER_SUBTYPES = new Set([undefined, 'file_share']);
 export function inboundFromMessage(event: SlackMessageEvent, botUserId: string | undefined, receivedAt = new Date()): InboundMessage | null {
   if (event.type !== 'message' || event.channel_type !== 'im') return null;
   if (!CUSTOMER_SUBTYPES.has(event.subtype)) return null;
-  if (event.bot_id || !event.user || !event.channel || !event.ts) return null;
+  if (event.bot_id || !isText(event.user) || !isText(event.channel) || !isText(event.ts)) return null;
   if (botUserId !== undefined && event.user === botUserId) return null;
-  const text = fromSlackText(event.text ?? '').slice(0, MAX_TEXT_LENGTH);
-  const attachments = (event.files ?? []).flatMap(toAttachment);
+  // A signed event is still outside input: fields of the wrong type are read as absent.
+  const text = fromSlackText(isText(event.text) ? event.text : '').slice(0, MAX_TEXT_LENGTH);
+  const attachments = (Array.isArray(event.files) ? event.files : []).flatMap(toAttachment);
   // The pipeline needs words or a payload; a file shared without a caption has neither, so it is skipped.
   if (!text.trim()) return null;
   return {
@@ -65,9 +66,9 @@ export function inboundFromAction(body: SlackBlockActions, receivedAt = new Date
   const user = body.user?.id;
   if (body.type !== 'block_actions' || !action?.action_id || !BUTTON_ACTION.test(action.action_id)) return null;
   // A url button only opens a link; Slack still reports the press, but there is nothing to answer.
-  if (!action.value || !conversation || !user) return null;
+  if (!isText(action.value) || !isText(conversation) || !isText(user)) return null;
   const key = action.action_ts ?? body.trigger_id;
-  if (!key) return null;
+  if (!isText(key)) return null;
   return {
     id: `act:${key}`,
     channel: 'slack',
@@ -98,7 +99,11 @@ export function fromSlackText(text: string): string {
 }
 
 function toAttachment(file: NonNullable<SlackMessageEvent['files']>[number]): Attachment[] {
-  const url = file.url_private ?? file.permalink;
-  if (!url) return [];
-  return [{ type: file.mimetype?.startsWith('image/') ? 'image' : 'file', url, name: file.name }];
+  const url = file?.url_private ?? file?.permalink;
+  if (!isText(url)) return [];
+  return [{ type: isText(file.mimetype) && file.mimetype.startsWith('image/') ? 'image' : 'file', url, name: isText(file.name) ? file.name : undefined }];
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
 }

@@ -1,4 +1,4 @@
-import { App, ExpressReceiver, type Authorize } from '@slack/bolt';
+import { App, ExpressReceiver, HTTPModuleFunctions, type Authorize, type ReceiverProcessEventErrorHandlerArgs } from '@slack/bolt';
 import type { RequestHandler } from 'express';
 import { isAppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
@@ -70,7 +70,7 @@ export class SlackAdapter implements ChannelAdapter {
       this.mode = 'events';
       // processBeforeResponse: the ack goes out after the turn is recorded (bounded by ackBudgetMs),
       // so a turn that fails answers 500 and Slack redelivers it.
-      this.receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', processBeforeResponse: true, logger });
+      this.receiver = new ExpressReceiver({ signingSecret: options.signingSecret, endpoints: '/slack/events', processBeforeResponse: true, logger, processEventErrorHandler: refuseMalformed });
       this.bolt = new App({ receiver: this.receiver, authorize, clientOptions, logger });
     }
     this.names = new SlackNames(this.bolt.client, options.botToken);
@@ -218,4 +218,22 @@ export class SlackAdapter implements ChannelAdapter {
 
 function withSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * A signed body that is not an object (`payload=null`), or whose `event` is not one (or has a `channel` of the wrong type), makes bolt
+ * throw before any listener runs; that is the sender's fault, so it gets 400, not a 500 that
+ * Slack would redeliver. Every other failure keeps bolt's answer (500: Slack redelivers).
+ */
+async function refuseMalformed(args: ReceiverProcessEventErrorHandlerArgs): Promise<boolean> {
+  const body = (args.request as { body?: unknown }).body;
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  // bolt reads these with the `in` operator, which throws on anything but an object.
+  const readable = (v: unknown) => v === undefined || typeof v === 'string' || isObject(v);
+  const event = isObject(body) ? body.event : undefined;
+  const malformed = !isObject(body) || (event !== undefined && (!isObject(event) || !['channel', 'user', 'item', 'message'].every((k) => readable(event[k]))));
+  if (!malformed || args.response.headersSent) return HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+  args.response.writeHead(400, { 'content-type': 'application/json' });
+  args.response.end(JSON.stringify({ error: { code: 'bad_request', message: 'the body and its event must be JSON objects' } }));
+  return true;
 }

@@ -118,6 +118,9 @@ export class CustomerRepository {
   async update(id: string, u: ProfileUpdate): Promise<boolean> {
     const add = u.addTags ?? [];
     const remove = u.removeTags ?? [];
+    const fields = pick(u, ['name', 'email', 'phone', 'locale', 'timezone', 'birthday']);
+    // Nothing to change: an empty SET would be invalid SQL; answer whether the customer exists.
+    if (Object.keys(fields).length === 0 && !add.length && !remove.length) return (await this.profile(id)) !== undefined;
     const r = await this.db
       .updateTable('customers')
       .set(() => ({

@@ -95,6 +95,14 @@ export class IntentAdminService {
     return run;
   }
 
+  /**
+   * At start-up: the built-in model knows only the shipped phrases, so retrain when admins have
+   * added any (null when there are none). Call once the app is serving; training blocks ~1 s.
+   */
+  async retrainIfAdded(): Promise<RetrainResult | null> {
+    return (await this.repo.count()) > 0 ? this.retrain() : null;
+  }
+
   /** The current model's answer for `text` (the retrained one once there is one). */
   classify(text: string): { intent: string; confidence: number } {
     if (!this.current) throw new AppError('unavailable', 'no classifier is available yet; retrain first');

@@ -18,6 +18,11 @@ export class TrainingPhrasesRepository {
     return rows.map((r) => ({ intent: r.intent, locale: r.locale, text: r.text, createdBy: r.created_by, createdAt: r.created_at }));
   }
 
+  async count(): Promise<number> {
+    const row = await this.db.selectFrom('training_phrases').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Inserts the phrases; returns those that were new (a phrase already stored for the intent is skipped). */
   async add(intent: string, locale: string, texts: string[], by: string | null): Promise<string[]> {
     if (texts.length === 0) return [];

@@ -1,0 +1,71 @@
+import type { Router } from 'express';
+import type { Logger } from '../../../core/logger.js';
+import type { HandoffQueueService } from '../../../crm/handoff/handoff-queue.service.js';
+import type { StaffService } from '../../../crm/staff/staff.service.js';
+import type { Coordination } from '../../../storage/coordination.js';
+import type { Db } from '../../../storage/database.js';
+import type { SlackAdapter } from '../slack.adapter.js';
+import { DeskActions } from './slack-desk.actions.js';
+import { DeskMirror } from './slack-desk.mirror.js';
+import { SlackDeskRepository } from './slack-desk.repository.js';
+
+export { LINK_FIRST } from './slack-desk.actions.js';
+export { SlackDeskRepository } from './slack-desk.repository.js';
+export type { MirrorItem, ThreadSummary } from './slack-desk.types.js';
+
+export interface SlackAgentDeskDeps {
+  db: Db;
+  coordination: Coordination;
+  handoff: HandoffQueueService;
+  /** For the audit log of claims and hand-backs made from Slack (optional). */
+  staff?: StaffService;
+  /** The Slack customer channel's adapter: the desk adds its listeners to the same bolt app and endpoint. */
+  adapter: Pick<SlackAdapter, 'bolt'>;
+  botToken: string;
+  /** SLACK_AGENT_CHANNEL: the channel id (`C…`) the bot is a member of. */
+  channelId: string;
+  log: Logger;
+}
+
+export interface SlackAgentDesk {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Nothing extra to mount: events, `/patron` and the buttons arrive on the channel's `POST /slack/events`. */
+  routes: Router[];
+  /** Mirrors one conversation now (catch-up after an outage; tests). */
+  refresh(conversationId: string): Promise<void>;
+}
+
+/**
+ * Slack as an agent desk: every handed-off conversation (any channel) becomes a thread in
+ * `channelId`, replies in the thread go to the customer as agent messages, and the thread's
+ * buttons and `/patron` claim, release, hand back and resolve. State (thread ↔ conversation,
+ * posted items, Slack user ↔ staff links) lives in the database, so it survives restarts and
+ * works across instances.
+ */
+export function buildSlackAgentDesk(deps: SlackAgentDeskDeps): SlackAgentDesk {
+  const repo = new SlackDeskRepository(deps.db);
+  const client = deps.adapter.bolt.client;
+  const log = deps.log;
+  const mirror = new DeskMirror({
+    repo, client, token: deps.botToken, channelId: deps.channelId, coordination: deps.coordination, log,
+    conversationKey: async (id) => {
+      const row = await deps.db.selectFrom('conversations').select(['channel', 'external_id']).where('id', '=', id).executeTakeFirst();
+      return row && { channel: row.channel, externalId: row.external_id };
+    },
+  });
+  const actions = new DeskActions({ repo, client, token: deps.botToken, channelId: deps.channelId, handoff: deps.handoff, staff: deps.staff, log });
+  actions.register(deps.adapter.bolt);
+  return {
+    routes: [],
+    refresh: (id) => mirror.refresh(id, 'conversation.queued'),
+    start: async () => {
+      await mirror.start();
+      actions.running = true;
+    },
+    stop: async () => {
+      actions.running = false;
+      await mirror.stop();
+    },
+  };
+}
