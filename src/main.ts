@@ -36,6 +36,9 @@ import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
 import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
 import { authenticate } from './http/auth.js';
 import { buildAdminApi, type AdminApi } from './http/routes/api/index.js';
+import { buildEmailChannel } from './channels/email/email.adapter.js';
+import { campaignsRoutes } from './http/routes/api/campaigns.routes.js';
+import { unsubscribeRoutes } from './http/routes/unsubscribe.routes.js';
 import { loadBuiltInEngine } from './flows/nlu/built-in.js';
 import { Pipeline } from './flows/pipeline.js';
 import { FlowRouter } from './flows/router.js';
@@ -198,6 +201,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   if (slack) channels.add(slack.adapter);
   const telegram = buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }), ...options.telegram });
   if (telegram) channels.add(telegram.adapter);
+  const email = buildEmailChannel(config.env as unknown as NodeJS.ProcessEnv);
+  if (email) channels.add(email);
   // Botkit bridge (optional dependency): any Botkit 4 adapter; the web adapter is built in.
   const botkitWeb = env.BOTKIT_WEB ? await createWebAdapterBridge({ name: 'web', log: log.child({ channel: 'botkit:web' }), handle: (m) => pipeline.handle(m) }) : null;
   if (botkitWeb) channels.add(botkitWeb.bridge);
@@ -241,6 +246,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
         // The admin API first: its OpenAPI document is public, the staff routes require a token.
         webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff), ...crm.routes,
         Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
+        Router().use('/api', authenticate(staff), campaignsRoutes({ campaigns: crm.campaigns.campaigns, staff })),
+        unsubscribeRoutes({ tokens: crm.campaigns.tokens, consent: crm.consent, translator }),
         ...(extra.routers ?? []),
       ],
       rawRouters: [...(slack?.routes ?? []), ...(telegram?.routes ?? []), ...(extra.raw ?? [])],

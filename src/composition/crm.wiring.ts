@@ -12,6 +12,7 @@ import { Notifier } from '../crm/notifications/notifier.js';
 import type { OrderService } from '../crm/orders/order.service.js';
 import type { CustomerService } from '../crm/customers/customer.service.js';
 import { buildSegmentModule, type SegmentService } from '../crm/segments/index.js';
+import { buildCampaignModule, type CampaignModule } from '../crm/campaigns/index.js';
 import { buildCustomerModule } from '../crm/shop/index.js';
 import { CatalogService } from '../crm/catalog/catalog.service.js';
 import type { ShopWebhookService } from '../crm/shop/shop-webhook.service.js';
@@ -29,6 +30,7 @@ export interface Crm {
   loyalty: LoyaltyService;
   tickets: TicketService;
   segments: SegmentService;
+  campaigns: CampaignModule;
   catalog: CatalogService;
   handoff: HandoffService;
   notifier: Notifier;
@@ -65,6 +67,11 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
   const loyaltyModule = await buildLoyaltyModule({ db, clock, configDir: config.configDir, consent, notify });
   const ticketModule = buildTicketModule({ db, clock, configDir: config.configDir, notify });
   const { segments } = buildSegmentModule({ db, clock });
+  // Built before the sender starts: it closes sends a crashed instance left half-done.
+  const campaigns = await buildCampaignModule({
+    db, clock, log: log.child({ part: 'campaigns' }), translator: deps.translator, segments, consent,
+    outbox: deps.outbox, wake: deps.wake, env: config.env as unknown as NodeJS.ProcessEnv,
+  });
   const catalog = CatalogService.forDb(db);
   const shop = buildCustomerModule({
     db, clock, webhookSecret: config.env.SHOP_WEBHOOK_SECRET, productSink: catalog,
@@ -80,11 +87,12 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
     daily('loyalty.expire-points', 3, (now) => loyaltyModule.jobs.expirePoints(now)),
     daily('loyalty.birthday-bonus', 9, (now) => loyaltyModule.jobs.awardBirthdayBonuses(now)),
     { name: 'tickets.sla-breaches', cron: '*/1 * * * *', run: (now) => ticketModule.jobs.detectBreaches(now) },
+    ...campaigns.jobs,
     // Picks up catalog rows written by other instances or a CLI import.
     { name: 'catalog.sync', cron: '*/30 * * * * *', run: () => catalog.syncChanges() },
   ];
   return {
     clock, consent, customers: shop.customers, orders: shop.orders, shopWebhook: shop.shopWebhook, loyalty: loyaltyModule.loyalty,
-    tickets: ticketModule.tickets, segments, catalog, handoff, notifier, routes: shop.routes, jobs,
+    tickets: ticketModule.tickets, segments, campaigns, catalog, handoff, notifier, routes: shop.routes, jobs,
   };
 }

@@ -32,28 +32,30 @@ export interface AudienceSample {
 const DAY_MS = 86_400_000;
 
 /**
- * Where a customer can be reached on a channel: a reachable identity; for e-mail also the profile's
- * address unless that address bounced (an unreachable e-mail identity).
+ * Where a customer can be reached on a channel, as joins plus "reachable" and "recipient"
+ * expressions: a reachable identity (the newest); for e-mail also the profile's address unless
+ * that address bounced (an unreachable e-mail identity with the same address).
  */
-function reach(db: Db, channel: string): RawBuilder<unknown> {
-  if (channel === 'email') {
-    return sql`(select distinct on (customer_id) customer_id, recipient from (
-        select i.customer_id, i.external_id as recipient, 0 as pref from identities i
-          where i.channel = 'email' and i.unreachable_at is null
-        union all
-        select c.id, c.email, 1 from customers c
-          where c.email is not null and not exists (select 1 from identities u
-            where u.customer_id = c.id and u.channel = 'email' and u.unreachable_at is not null and lower(u.external_id) = lower(c.email))
-      ) e order by customer_id, pref)`;
-  }
-  return sql`(${db
+function reach(db: Db, channel: string, i: number): { joins: RawBuilder<unknown>[]; ok: RawBuilder<unknown>; recipient: RawBuilder<unknown> } {
+  const r = sql.raw(`r${i}`);
+  const identities = db
     .selectFrom('identities')
     .distinctOn('customer_id')
     .select(['customer_id', 'external_id as recipient'])
     .where('channel', '=', channel)
     .where('unreachable_at', 'is', null)
     .orderBy('customer_id')
-    .orderBy('created_at', 'desc')})`;
+    .orderBy('created_at', 'desc');
+  const joins = [sql`left join (${identities}) ${r} on ${r}.customer_id = m.customer_id`];
+  if (channel !== 'email') return { joins, ok: sql`${r}.customer_id is not null`, recipient: sql`${r}.recipient` };
+  const b = sql.raw(`b${i}`);
+  joins.push(sql`left join (select distinct customer_id, lower(external_id) as address from identities
+      where channel = 'email' and unreachable_at is not null) ${b} on ${b}.customer_id = m.customer_id and ${b}.address = lower(cu.email)`);
+  return {
+    joins,
+    ok: sql`(${r}.customer_id is not null or (cu.email is not null and ${b}.customer_id is null))`,
+    recipient: sql`coalesce(${r}.recipient, cu.email)`,
+  };
 }
 
 /**
@@ -69,12 +71,11 @@ export function audienceSelect(db: Db, members: MembersQuery, spec: AudienceSpec
   const anyConsent: RawBuilder<unknown>[] = [];
   spec.channels.forEach((channel, i) => {
     const k = sql.raw(`k${i}`);
-    const r = sql.raw(`r${i}`);
     const live = liveConsentCustomerIds(db, channel, 'marketing', spec.now);
-    joins.push(sql`left join (${live}) ${k} on ${k}.customer_id = m.customer_id`);
-    joins.push(sql`left join ${reach(db, channel)} ${r} on ${r}.customer_id = m.customer_id`);
-    pickChannel.push(sql`when ${k}.customer_id is not null and ${r}.customer_id is not null then ${channel}`);
-    pickRecipient.push(sql`when ${k}.customer_id is not null and ${r}.customer_id is not null then ${r}.recipient`);
+    const where = reach(db, channel, i);
+    joins.push(sql`left join (${live}) ${k} on ${k}.customer_id = m.customer_id`, ...where.joins);
+    pickChannel.push(sql`when ${k}.customer_id is not null and ${where.ok} then ${channel}`);
+    pickRecipient.push(sql`when ${k}.customer_id is not null and ${where.ok} then ${where.recipient}`);
     anyConsent.push(sql`${k}.customer_id is not null`);
   });
   const [fallback] = spec.locales;

@@ -78,6 +78,23 @@ export class CampaignDeliveryRepository {
     await trx.updateTable('campaign_deliveries').set({ enqueued_at: now }).where('id', 'in', ids).execute();
   }
 
+  /**
+   * Campaign outbox rows a dead sender left mid-send (still `sending` after their lease ran out):
+   * whether the platform got them is unknown. Returns their ids so they can be closed instead of
+   * retried — a marketing message must never go twice, even after a crash.
+   */
+  async abandonedSends(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('kind', '=', 'campaign')
+      .where('status', '=', 'sending')
+      .where('next_attempt_at', '<', new Date())
+      .where('dedupe_key', 'like', 'campaign:%')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
   /** Copies final outbox outcomes (sent / failed / suppressed) back onto the deliveries. */
   async syncOutcomes(): Promise<number> {
     const r = await sql`

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Translator } from '../../core/i18n.js';
 import type { Logger } from '../../core/logger.js';
 import type { Db } from '../../storage/database.js';
-import type { CampaignDeliveryRepository, DueDelivery } from './campaign-delivery.repository.js';
+import { CampaignDeliveryRepository, type DueDelivery } from './campaign-delivery.repository.js';
 import { messageFor, renderCampaignMessage } from './campaign-render.js';
 import { quietHoursEnd } from './campaign-time.js';
 import type { CampaignRepository } from './campaign.repository.js';
@@ -21,6 +21,17 @@ export interface WorkerDeps {
   /** Wakes the outbox sender (all instances) after deliveries were queued. */
   wake: () => void;
   log: Logger;
+}
+
+/** Reason recorded on a delivery whose send was cut short by a crash. */
+export const OUTCOME_UNKNOWN = 'outcome_unknown: the sender stopped mid-send; not retried so it can never arrive twice';
+
+/** See {@link CampaignWorker.closeAbandoned}; standalone for start-up code that runs before the app. */
+export async function closeAbandonedCampaignSends(db: Db): Promise<number> {
+  const ids = await new CampaignDeliveryRepository(db).abandonedSends();
+  const outbox = new OutboxRepository(db);
+  for (const id of ids) await outbox.markFinal(id, 'failed', OUTCOME_UNKNOWN);
+  return ids.length;
 }
 
 export interface RoundResult {
@@ -67,8 +78,20 @@ export class CampaignWorker {
     return total;
   }
 
+  /**
+   * Closes campaign sends a crashed sender left in flight as failed (`outcome unknown`) before any
+   * sender re-leases them: at most once for those few, never twice. Run at start-up (before the
+   * outbox sender starts) and on every settle, for instances that died for good.
+   */
+  async closeAbandoned(): Promise<number> {
+    const n = await closeAbandonedCampaignSends(this.deps.db);
+    if (n) this.deps.log.warn({ count: n }, 'campaign sends left in flight by a stopped sender closed as outcome unknown (not retried)');
+    return n;
+  }
+
   /** Records outbox outcomes, closes drained runs and finishes their campaigns. */
   async settle(): Promise<void> {
+    await this.closeAbandoned();
     await this.deps.deliveries.syncOutcomes();
     const now = this.deps.clock.now();
     for (const id of await this.deps.campaigns.finishDrainedRuns(now)) {

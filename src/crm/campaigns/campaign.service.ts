@@ -26,6 +26,8 @@ export interface CampaignServiceDeps {
   translator: Translator;
   wake: () => void;
   clock: Clock;
+  /** Base URL of unsubscribe links (a test send shows a placeholder link there). */
+  publicUrl: string;
 }
 
 /**
@@ -120,7 +122,7 @@ export class CampaignService {
     if (!c.channels.includes(target.channel)) throw new AppError('validation_failed', `channel: campaign ${id} does not use ${target.channel} (it uses ${c.channels.join(', ')})`);
     const { locale, message } = messageFor(c.messages, toLocale(target.locale) ?? Object.keys(c.messages)[0]);
     const t = this.deps.translator;
-    const rendered = renderCampaignMessage(t, locale, message, { name: by.name, points: 0 }, { channel: target.channel, url: target.channel === 'email' ? 'about:blank#test-send' : undefined });
+    const rendered = renderCampaignMessage(t, locale, message, { name: by.name, points: 0 }, { channel: target.channel, url: target.channel === 'email' ? new URL('/unsubscribe?t=test-send', this.deps.publicUrl).toString() : undefined });
     rendered.text = `${t.t(locale, 'campaigns.test_prefix')}${rendered.text}`;
     if (rendered.attachments) delete rendered.attachments;
     const dedupeKey = `campaign-test:${id}:${newId()}`;

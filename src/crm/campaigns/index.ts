@@ -87,13 +87,17 @@ export async function buildCampaignModule(deps: CampaignModuleDeps): Promise<Cam
   });
   const service = new CampaignService({
     campaigns, audience, results: new CampaignResultsRepository(deps.db), trigger, segments: deps.segments, outbox: deps.outbox,
-    translator: deps.translator, wake: deps.wake, clock: deps.clock,
+    translator: deps.translator, wake: deps.wake, clock: deps.clock, publicUrl: policy.publicUrl,
   });
+  // Before this instance's outbox sender starts (buildCrm runs first): its start re-leases them.
+  await worker.closeAbandoned();
   const jobs: Job[] = [
     { name: 'campaigns.trigger', cron: deps.triggerCron ?? '*/30 * * * * *', run: () => trigger.tick() },
     {
       name: 'campaigns.deliver', cron: deps.deliverCron ?? '*/2 * * * * *',
       run: async () => {
+        // Outcomes first, so deliveries the sender finished since the last slot free the window.
+        await worker.settle();
         const r = await worker.drain(1_500);
         await worker.settle();
         return r;

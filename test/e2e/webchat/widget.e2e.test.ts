@@ -64,7 +64,7 @@ describe.skipIf(!available)('web chat widget in a browser', () => {
     const w = widget(page);
     await page.getByRole('heading', { name: /long days outside/ }).waitFor();
     await w.launcher.click();
-    await expect.poll(() => w.input.evaluate((el) => el === el.getRootNode().activeElement)).toBe(true);
+    await expect.poll(() => w.input.evaluate((el) => el === (el.getRootNode() as Document | ShadowRoot).activeElement)).toBe(true);
     await say(page, 'hi');
     await w.bot.first().waitFor();
     expect(await w.bot.first().textContent()).toMatch(/hi|hello/i);
