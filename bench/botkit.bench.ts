@@ -64,7 +64,7 @@ export default async function botkitBench(): Promise<BenchReport> {
   const echo = await botkitWebEcho();
   if ('skipped' in echo) return { name, rows: [], skipped: echo.skipped };
   const dir = mkdtempSync(join(tmpdir(), 'patron-bench-botkit-'));
-  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' }, logger: silentLogger });
+  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
   try {
     const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS };
     const patron = { ...job, url: `${app.url}/chat/messages`, shape: 'patron' as const };

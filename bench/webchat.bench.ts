@@ -31,7 +31,7 @@ async function echoServer(): Promise<{ url: string; server: Server }> {
 export default async function webchatBench(): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
   const echo = await echoServer();
-  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent' }, logger: silentLogger });
+  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
   try {
     const patronUrl = `${app.url}/chat/messages`;
     const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS, session: true };

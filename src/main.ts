@@ -13,7 +13,7 @@ import { createWebAdapterBridge } from './channels/botkit/botkit.channel.js';
 import { buildSlackAgentDesk, type SlackAgentDesk } from './channels/slack/agent-desk/index.js';
 import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { attachWebchatSocket } from './channels/webchat/webchat-socket.js';
-import { loadConfig, type AppConfig } from './core/config.js';
+import { loadConfig, parseRate, type AppConfig } from './core/config.js';
 import { Translator } from './core/i18n.js';
 import { newToken } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -35,6 +35,7 @@ import type { HandoffQueueService } from './crm/handoff/handoff-queue.service.js
 import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
 import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
 import { authenticate } from './http/auth.js';
+import { ChatRateLimiter, chatRateLimit, DEFAULT_IP_RULE, DEFAULT_SESSION_RULE, rateLimitedWebchat } from './http/rate-limit.js';
 import { buildAdminApi, type AdminApi } from './http/routes/api/index.js';
 import { buildEmailChannel } from './channels/email/email.adapter.js';
 import { campaignsRoutes } from './http/routes/api/campaigns.routes.js';
@@ -227,6 +228,11 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
 
   if (options.http !== false) {
     const extra = options.extraRouters?.(app) ?? {};
+    // Flood protection for the public chat, shared by all instances through the coordination store.
+    const chatLimiter = new ChatRateLimiter(coordination, {
+      perSession: parseRate(env.CHAT_RATE_LIMIT, DEFAULT_SESSION_RULE),
+      perIp: parseRate(env.CHAT_IP_RATE_LIMIT, DEFAULT_IP_RULE),
+    });
     const adminApi = buildAdminApi({
       db, crm, staff, configDir: config.configDir, faqPath: options.admin?.faqPath, timezone: env.TZ, classifier,
       setClassifier: (engine) => {
@@ -244,7 +250,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
       ],
       routers: [
         // The admin API first: its OpenAPI document is public, the staff routes require a token.
-        webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff), ...crm.routes,
+        chatRateLimit(chatLimiter, webchat), webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff), ...crm.routes,
         Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
         Router().use('/api', authenticate(staff), campaignsRoutes({ campaigns: crm.campaigns.campaigns, staff })),
         unsubscribeRoutes({ tokens: crm.campaigns.tokens, consent: crm.consent, translator }),
@@ -254,9 +260,10 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
     app.server = createServer(http);
-    attachWebchatSocket(app.server, webchat, { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
+    attachWebchatSocket(app.server, rateLimitedWebchat(webchat, chatLimiter), { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
     app.agentSocket = await attachAgentSocket(app.server, { staff, coordination });
+    refuseUnknownUpgrades(app.server, ['/chat/ws', '/agent/ws', ...(botkitWeb ? ['/botkit/web/ws'] : [])]);
     // Training phrases added through the admin API survive a restart (retrains only when there are some).
     void adminApi.intents.retrainIfAdded().catch((err) => log.warn({ err }, 'retrain with admin phrases failed; using the shipped model'));
     await listen(app.server, env.PORT, env.HOST);
@@ -265,6 +272,15 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   }
   app.stop = () => shutdown(app, unlock);
   return app;
+}
+
+/** WebSocket upgrades to any other path get a 404 instead of hanging (each socket serves its own path). */
+function refuseUnknownUpgrades(server: Server, paths: string[]): void {
+  const known = new Set(paths);
+  server.on('upgrade', (req, socket) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (!known.has(path)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -63,6 +63,8 @@ const envSchema = z.object({
   CAMPAIGN_FREQUENCY_CAP: optionalString.refine((v) => v === undefined || /^[1-9]\d{0,2}\/[1-9]\d?$/.test(v), 'must look like 2/7 (messages/days)'),
   CAMPAIGN_MAX_IN_FLIGHT: optionalString.refine((v) => v === undefined || /^[1-9]\d{0,5}$/.test(v), 'must be a positive whole number'),
   UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  CHAT_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 30/10 (messages per seconds), or off'),
+  CHAT_IP_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 120/10 (messages per seconds), or off'),
   BOTKIT_WEB: z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default('0').transform((v) => v === 'true' || v === '1'),
   DEMO_DATA: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
 });
@@ -127,4 +129,12 @@ export function readConfigFile<T>(configDir: string, name: string, schema: z.Zod
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   throw new AppError('config_invalid', `config file ${name}: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+}
+
+/** Parses a `points/seconds` limit ("30/10"); "off" → a limit no client reaches; undefined → `fallback`. */
+export function parseRate(value: string | undefined, fallback: { points: number; durationMs: number }): { points: number; durationMs: number } {
+  if (value === undefined) return fallback;
+  if (value === 'off') return { points: Number.MAX_SAFE_INTEGER, durationMs: 1000 };
+  const [points, seconds] = value.split('/').map(Number);
+  return { points, durationMs: seconds * 1000 };
 }

@@ -70,6 +70,7 @@ export class Pipeline {
   private readonly recent = new RecentKeys(100_000);
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly meters = new Map<string, { turns: { inc(): void }; seconds: { observe(v: number): void } }>();
 
   constructor(private readonly deps: PipelineDeps) {
     this.chain = new Composer<FlowContext>('pipeline').use(
@@ -86,18 +87,30 @@ export class Pipeline {
     this.chain.use(middleware);
   }
 
-  async handle(message: InboundMessage): Promise<TurnResult> {
+  async handle(inbound: InboundMessage): Promise<TurnResult> {
+    const message = storable(inbound);
     validateInbound(message);
     this.inFlight++;
     const started = performance.now();
     try {
       const result = await this.turn(message);
-      this.deps.metrics.turns.inc({ channel: message.channel, status: result.status });
-      this.deps.metrics.turnSeconds.observe({ channel: message.channel }, (performance.now() - started) / 1000);
+      this.meter(message.channel, result.status, (performance.now() - started) / 1000);
       return result;
     } finally {
       if (--this.inFlight === 0) this.idleWaiters.splice(0).forEach((w) => w());
     }
+  }
+
+  // prom-client hashes the label object on every call; the per-label children are looked up once.
+  private meter(channel: string, status: TurnResult['status'], seconds: number): void {
+    const key = `${channel}\u0000${status}`;
+    let m = this.meters.get(key);
+    if (!m) {
+      m = { turns: this.deps.metrics.turns.labels({ channel, status }), seconds: this.deps.metrics.turnSeconds.labels({ channel }) };
+      this.meters.set(key, m);
+    }
+    m.turns.inc();
+    m.seconds.observe(seconds);
   }
 
   /** Resolves when no turn is in progress (graceful shutdown). */
@@ -138,11 +151,15 @@ export class Pipeline {
   private context(message: InboundMessage, customer: FlowContext['customer'], conversation: FlowContext['conversation']): FlowContext {
     const { translator, services, log, defaultLocale } = this.deps;
     const locale = chooseLocale(message, conversation.locale ?? customer.locale, defaultLocale);
-    const session = structuredClone((conversation.state ?? {}) as SessionState);
+    const session = cloneJson((conversation.state ?? {}) as SessionState);
     const replies: OutboundMessage[] = [];
+    let turnLog: Logger | undefined;
     return {
       message, customer, conversation, session, locale, replies, services, status: 'processed',
-      log: log.child({ conversation: conversation.id }),
+      // Built on first use: most turns never log, and a pino child per turn shows in the profile.
+      get log() {
+        return (turnLog ??= log.child({ conversation: conversation.id }));
+      },
       reply: (m, options) => {
         const message = typeof m === 'string' ? { text: m } : m;
         if (options?.system) SYSTEM_NOTICES.add(message);
@@ -206,6 +223,22 @@ const ownershipGate: Middleware<FlowContext> = async (ctx, next) => {
   ctx.flowName = `held.${ctx.conversation.owner}`;
 };
 
+// PostgreSQL text and jsonb cannot hold NUL or an unpaired UTF-16 surrogate; a platform can send
+// both. Left in, the turn's commit fails and the platform redelivers the message forever.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const clean = (s: string) => s.replace(UNSTORABLE, '\ufffd');
+const cleanOptional = (s: unknown) => (typeof s === 'string' ? clean(s) : undefined);
+
+/** The message with every stored string made storable (U+FFFD for what PostgreSQL refuses). */
+function storable(m: InboundMessage): InboundMessage {
+  const name = cleanOptional(m.sender?.name);
+  return {
+    ...m, id: cleanOptional(m.id) ?? '', conversation: cleanOptional(m.conversation) ?? '',
+    sender: { ...m.sender, id: cleanOptional(m.sender?.id) ?? '', name },
+    text: cleanOptional(m.text), payload: cleanOptional(m.payload),
+  };
+}
+
 function validateInbound(message: InboundMessage): void {
   if (!message.id || message.id.length > 200) throw new AppError('bad_request', 'message id is missing or longer than 200 characters');
   if (!message.conversation || !message.sender?.id) throw new AppError('bad_request', 'message has no conversation or sender');
@@ -213,4 +246,16 @@ function validateInbound(message: InboundMessage): void {
     throw new AppError('payload_too_large', `text is ${message.text.length} characters; the limit is ${MAX_TEXT_LENGTH}`);
   }
   if (!message.text?.trim() && !message.payload) throw new AppError('bad_request', 'message has neither text nor a button payload');
+}
+
+/** Deep copy of conversation state (JSON-shaped): much cheaper than structuredClone for small objects. */
+function cloneJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(cloneJson) as T;
+  // Anything but a plain object (a Date a flow put in its state) keeps structuredClone's semantics.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = cloneJson((value as Record<string, unknown>)[k]);
+  return out as T;
 }

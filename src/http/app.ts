@@ -1,9 +1,11 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import { AppError } from '../core/errors.js';
 import { join } from 'node:path';
 import { ROOT_DIR } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 import { errorHandler, notFound } from './error-handler.js';
+import { securityHeaders } from './security-headers.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.routes.js';
 import type { Router } from 'express';
 
@@ -21,11 +23,35 @@ export interface HttpAppDeps {
 /** Largest JSON body accepted anywhere (a chat message is at most 4,000 characters). */
 export const JSON_LIMIT = '256kb';
 
+// JSON can carry NUL (\u0000) and unpaired surrogates (\ud800) only as escapes; PostgreSQL text and
+// jsonb refuse both, which surfaced as 500s deep in a query. They become U+FFFD before any handler
+// runs (signatures are checked on the untouched raw body).
+const UNSTORABLE_ESCAPE = /\\u(?:0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})/;
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const MAX_CLEAN_DEPTH = 64;
+
+const storableBody: RequestHandler = (req, _res, next) => {
+  const raw = (req as unknown as { rawBody?: Buffer }).rawBody;
+  if (!raw || !raw.includes('\\u') || !UNSTORABLE_ESCAPE.test(raw.toString('latin1'))) return next();
+  req.body = storable(req.body, 0);
+  next();
+};
+
+function storable(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return value.replace(UNSTORABLE, '\ufffd');
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_CLEAN_DEPTH) throw new AppError('bad_request', `request body is nested more than ${MAX_CLEAN_DEPTH} levels deep`);
+  if (Array.isArray(value)) return value.map((v) => storable(v, depth + 1));
+  // fromEntries defines own properties, so a "__proto__" key stays a plain key.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k, depth + 1), storable(v, depth + 1)]));
+}
+
 /** The express app: health, feature routes, static pages, then JSON 404 and the error handler. */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders());
   for (const router of deps.rawRouters ?? []) app.use(router);
   // Raw body kept for signature checks (shop webhook, Slack) before JSON parsing.
   app.use(
@@ -37,6 +63,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
       },
     }),
   );
+  app.use(storableBody);
   app.use(healthRoutes(deps.readiness, deps.metrics, deps.beforeScrape));
   for (const router of deps.routers) app.use(router);
   app.use(express.static(join(ROOT_DIR, 'web'), { index: 'index.html', maxAge: '5m' }));

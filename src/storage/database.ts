@@ -28,6 +28,11 @@ pg.types.setTypeParser(INT8_OID, (v) => v);
 // numeric as number: money amounts here fit comfortably in a double.
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+// PostgreSQL's default 128MB buffer pool lives inside PGlite's WebAssembly memory and is never
+// given back; with 100k customers it alone pushes the process past 300 MB. The OS page cache still
+// holds the files, so a smaller pool costs a copy, not a disk read (bench/memory.bench.ts).
+const PGLITE_SHARED_BUFFERS = '32MB';
+
 /** Opens PostgreSQL when `databaseUrl` is given, else PGlite persisted under `dataDir`. */
 export async function openStore(options: { databaseUrl?: string; dataDir?: string; poolSize?: number }): Promise<Store> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
@@ -39,8 +44,8 @@ async function openPostgres(url: string, max: number): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const location = redactUrl(url);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, location) }) });
   try {
     await sql`select 1`.execute(db);
   } catch (err) {
@@ -50,11 +55,54 @@ async function openPostgres(url: string, max: number): Promise<Store> {
   return { db, kind: 'postgres', location, ping: () => pingDb(db), close: () => db.destroy() };
 }
 
+// Connection-level failures (server down, restarting, connection cut): SQLSTATE class 08, 57P01-03,
+// and socket errors. These are "try again later" (503), not bugs (500).
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03']);
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.code && (CONNECTION_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
+function unavailable(err: unknown, location: string): unknown {
+  if (!isConnectionError(err)) return err;
+  return new AppError('unavailable', `database unavailable (PostgreSQL at ${location}): ${(err as Error).message}; try again shortly`);
+}
+
+/** The pool as Kysely sees it, with connection failures turned into AppError('unavailable'). */
+function guardedPool(pool: pg.Pool, location: string) {
+  return {
+    async connect() {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw unavailable(err, location);
+      }
+      return {
+        query: (async (text: string, values?: unknown[]) => {
+          try {
+            return await client.query(text, values);
+          } catch (err) {
+            throw unavailable(err, location);
+          }
+        }) as pg.PoolClient['query'],
+        // A client whose connection broke is not given back to the pool.
+        release: (destroy?: boolean | Error) => client.release(destroy),
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
 async function openPGlite(dataDir: string): Promise<Store> {
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   const pglite = await PGlite.create(dir, {
     parsers: { [INT8_OID]: (v: string) => v, 1700: (v: string) => Number(v) },
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
   });
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
@@ -102,8 +150,24 @@ class FolderMigrationProvider implements MigrationProvider {
   }
 }
 
+async function allApplied(db: Kysely<any>): Promise<boolean> {
+  const names = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''));
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return names.every((n) => applied.has(n));
+  } catch {
+    // No migration table yet (a fresh database): the migrator creates it.
+    return false;
+  }
+}
+
 /** Applies pending migrations; returns the names applied. Safe to call from several instances at once. */
 export async function migrate(db: Kysely<any>): Promise<string[]> {
+  // Warm start: when every file is already recorded, skip loading (transpiling) them all.
+  if (await allApplied(db)) return [];
   // Unordered: a migration merged later with a lower number still applies on a database that has newer ones.
   const migrator = new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();

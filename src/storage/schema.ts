@@ -83,6 +83,7 @@ export interface OutboxTable {
   platform_message_id: string | null;
   created_at: CreatedAt;
   sent_at: Timestamp | null;
+  send_started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface ConsentsTable {

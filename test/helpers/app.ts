@@ -12,7 +12,8 @@ export function tempDataDir(prefix = 'patron-app-'): { dir: string; cleanup: () 
 
 /** Starts a real app on a free port with a temp or given data dir (embedded PGlite unless env says otherwise). */
 export async function startTestApp(env: Record<string, string> = {}, options: Omit<AppOptions, 'env'> = {}): Promise<App> {
-  return startApp({ env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env }, logger: silentLogger, ...options });
+  // Chat flood limits off by default: every test client is 127.0.0.1; the limiter has its own tests.
+  return startApp({ env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off', ...env }, logger: silentLogger, ...options });
 }
 
 /** POSTs JSON and returns status + parsed body. */

@@ -80,6 +80,11 @@ export class OutboxRepository {
     return row?.owner;
   }
 
+  /** Marks the moment a row is handed to the platform (see migration 0013). */
+  async markSendStarted(id: string): Promise<void> {
+    await this.db.updateTable('outbox').set({ send_started_at: new Date() }).where('id', '=', id).execute();
+  }
+
   async markSent(id: string, platformMessageId?: string): Promise<void> {
     await this.db
       .updateTable('outbox')
@@ -92,7 +97,7 @@ export class OutboxRepository {
   async reschedule(id: string, at: Date, error: string | null, countAttempt = true): Promise<void> {
     await this.db
       .updateTable('outbox')
-      .set((eb) => ({ status: 'pending', next_attempt_at: at, last_error: error, ...(countAttempt ? {} : { attempts: eb('attempts', '-', 1) }) }))
+      .set((eb) => ({ status: 'pending', next_attempt_at: at, last_error: error, send_started_at: null, ...(countAttempt ? {} : { attempts: eb('attempts', '-', 1) }) }))
       .where('id', '=', id)
       .execute();
   }
@@ -101,14 +106,17 @@ export class OutboxRepository {
     await this.db.updateTable('outbox').set({ status, last_error: reason }).where('id', '=', id).execute();
   }
 
-  /** Rows left `sending` by a sender that died: back to pending once their lease ran out. */
-  async releaseExpiredLeases(): Promise<number> {
-    const r = await this.db
-      .updateTable('outbox')
-      .set({ status: 'pending' })
-      .where('status', '=', 'sending')
-      .where('next_attempt_at', '<', new Date())
-      .executeTakeFirst();
+  /**
+   * Rows left `sending` by a sender that died: back to pending once their lease ran out — or at
+   * once with `all` (a single embedded instance: no other sender can hold a lease). A row the dead
+   * sender had already handed to the platform (send_started_at set) may have arrived: replies and
+   * notices are retried (at least once), campaign rows are closed by the campaign module instead.
+   */
+  async releaseExpiredLeases(all = false): Promise<number> {
+    let q = this.db.updateTable('outbox').set({ status: 'pending', send_started_at: null }).where('status', '=', 'sending');
+    if (!all) q = q.where('next_attempt_at', '<', new Date());
+    q = q.where((eb) => eb.or([eb('kind', '<>', 'campaign'), eb('send_started_at', 'is', null)]));
+    const r = await q.executeTakeFirst();
     return Number(r.numUpdatedRows ?? 0);
   }
 

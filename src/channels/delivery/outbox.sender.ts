@@ -46,7 +46,7 @@ export class OutboxSender {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    await this.repo.releaseExpiredLeases();
+    await this.repo.releaseExpiredLeases(this.coordination.kind === 'memory');
     // Other instances' commits wake this sender too.
     this.unsubscribe = await this.coordination.subscribe(WAKE_CHANNEL, () => this.wake());
     this.loop = this.run();
@@ -170,6 +170,7 @@ export class OutboxSender {
 
   private async attempt(adapter: ChannelAdapter, row: ClaimedDelivery): Promise<'sent' | 'deferred' | 'final'> {
     try {
+      await this.repo.markSendStarted(row.id);
       const result = await adapter.send(row.recipient, row.message);
       await this.repo.markSent(row.id, result.platformMessageId);
       this.metrics.sends.inc({ channel: row.channel, result: 'sent' });

@@ -21,8 +21,10 @@ export function isUpdate(body: unknown): body is Update {
  * update is still recognised as a duplicate. Only private chats reach the pipeline.
  */
 export function normaliseUpdate(update: Update, callbacks: CallbackDataStore): NormalisedUpdate {
-  if ('message' in update && update.message) return fromMessage(update.message);
-  if ('callback_query' in update && update.callback_query) return fromCallback(update.callback_query, callbacks);
+  if ('message' in update && update.message) return wellFormedMessage(update.message) ? fromMessage(update.message) : { kind: 'ignore', reason: 'malformed message' };
+  if ('callback_query' in update && update.callback_query) {
+    return wellFormedCallback(update.callback_query) ? fromCallback(update.callback_query, callbacks) : { kind: 'ignore', reason: 'malformed callback query' };
+  }
   return { kind: 'ignore', reason: `update type ${Object.keys(update).filter((k) => k !== 'update_id').join(',') || 'empty'}` };
 }
 
@@ -46,7 +48,7 @@ function fromMessage(m: TgMessage): NormalisedUpdate {
       ...(payload !== undefined ? { payload } : {}),
       attachments: [],
       locale: toLocale(m.from.language_code),
-      receivedAt: new Date(m.date * 1000),
+      receivedAt: Number.isFinite(m.date) && Math.abs(m.date) < 1e10 ? new Date(m.date * 1000) : new Date(),
       raw: m,
     },
   };
@@ -94,4 +96,23 @@ function fromCallback(q: TgCallback, callbacks: CallbackDataStore): NormalisedUp
 function sender(from: User): InboundMessage['sender'] {
   const name = [from.first_name, from.last_name].filter(Boolean).join(' ');
   return { id: String(from.id), ...(name ? { name } : {}) };
+}
+
+// The secret header proves the update came through Telegram's webhook, not that its fields have
+// the types Telegram documents: a field of the wrong type must not fail the turn (a 5xx makes
+// Telegram redeliver the update forever).
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isUser = (v: unknown) => isObject(v) && Number.isSafeInteger(v.id) && (v.first_name === undefined || typeof v.first_name === 'string') &&
+  (v.last_name === undefined || typeof v.last_name === 'string') && (v.language_code === undefined || typeof v.language_code === 'string');
+const isChat = (v: unknown) => isObject(v) && Number.isSafeInteger(v.id) && typeof v.type === 'string';
+const optionalText = (v: unknown) => v === undefined || typeof v === 'string';
+
+function wellFormedMessage(m: unknown): boolean {
+  return isObject(m) && isChat(m.chat) && Number.isSafeInteger(m.message_id) && typeof m.date === 'number' &&
+    (m.from === undefined || isUser(m.from)) && optionalText(m.text) && optionalText(m.caption);
+}
+
+function wellFormedCallback(q: unknown): boolean {
+  return isObject(q) && typeof q.id === 'string' && q.id.length > 0 && isUser(q.from) && optionalText(q.data) &&
+    (q.message === undefined || (isObject(q.message) && (q.message.chat === undefined || isChat(q.message.chat))));
 }

@@ -91,6 +91,8 @@ export class CampaignDeliveryRepository {
       .where('status', '=', 'sending')
       .where('next_attempt_at', '<', new Date())
       .where('dedupe_key', 'like', 'campaign:%')
+      // Only rows the dead sender had handed to the platform; the rest were never attempted and are retried.
+      .where('send_started_at', 'is not', null)
       .execute();
     return rows.map((r) => r.id);
   }

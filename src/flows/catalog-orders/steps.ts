@@ -73,6 +73,8 @@ export async function resumeSteps(ctx: FlowContext, flow: StepFlow): Promise<boo
     await goBack(ctx, flow);
     return true;
   }
+  // A plain greeting or goodbye is never an answer to a step: let the router greet.
+  if (isSmallTalk(ctx)) return false;
   if (await flow.answer(ctx, step)) return true;
   if (changedSubject(ctx)) return false;
   await missed(ctx, () => flow.prompt(ctx, step));
@@ -87,6 +89,11 @@ async function goBack(ctx: FlowContext, flow: StepFlow): Promise<void> {
   ctx.session.data = { ...data, history, misses: 0 };
   ctx.session.step = previous;
   await flow.prompt(ctx, previous);
+}
+
+function isSmallTalk(ctx: FlowContext): boolean {
+  const u = ctx.understanding;
+  return u?.source === 'nlu' && u.confidence >= 0.9 && (u.intent === 'greeting' || u.intent === 'goodbye');
 }
 
 function changedSubject(ctx: FlowContext): boolean {

@@ -14,7 +14,9 @@ import { IntentEngine, type IntentExample, type TrainOptions } from './intent-en
 export const DEFAULT_INTENTS_DIR = fileURLToPath(new URL('../../../config/intents/', import.meta.url));
 
 /** Settings of the built-in model; part of the cache key, so changing them retrains. */
-export const BUILT_IN_TRAIN_OPTIONS: TrainOptions = { threshold: 0.3, seed: 7 };
+// 0.45 rather than the CLINC-tuned 0.3: the built-in oos class is small, and a made-up word
+// must not reach a flow (Bitext 97.6% at 0.45 vs 97.8% at 0.3; nonsense → oos 10/12 vs 8/12).
+export const BUILT_IN_TRAIN_OPTIONS: TrainOptions = { threshold: 0.45, seed: 7 };
 // Bump when the feature extractor or trainer changes in a way that makes old caches wrong.
 const RECIPE = 'patron-nlu-2';
 

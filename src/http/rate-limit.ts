@@ -1,0 +1,128 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import { AppError } from '../core/errors.js';
+import type { WebchatAdapter, WebchatTurn } from '../channels/webchat/webchat.adapter.js';
+import type { Coordination, RateLimitResult } from '../storage/coordination.js';
+
+/** One bucket: `points` messages in any `durationMs`. */
+export interface RateLimitRule {
+  points: number;
+  durationMs: number;
+}
+
+export interface ChatRateLimitOptions {
+  /** Per web chat session, over HTTP and the WebSocket together (30 messages / 10 s). */
+  perSession?: RateLimitRule;
+  /** Per client IP over HTTP (120 / 10 s: several visitors may share one address behind NAT). */
+  perIp?: RateLimitRule;
+  /** Bucket key prefix (tests keep apps sharing one Redis apart). */
+  prefix?: string;
+}
+
+export const DEFAULT_SESSION_RULE: RateLimitRule = { points: 30, durationMs: 10_000 };
+export const DEFAULT_IP_RULE: RateLimitRule = { points: 120, durationMs: 10_000 };
+
+/** The error a flooding sender gets: 429 with the seconds to wait (also sent as `Retry-After`). */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(what: string, retryAfterMs: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super('rate_limited', `too many messages from this ${what}; wait ${seconds} s and send again`, { retryAfterSeconds: seconds });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+/**
+ * Counts chat messages in the Coordination store (Redis when `REDIS_URL` is set, so every
+ * instance shares the buckets). A refused message never reaches the pipeline: nothing is recorded.
+ */
+export class ChatRateLimiter {
+  private readonly session: RateLimitRule;
+  private readonly ip: RateLimitRule;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly coordination: Pick<Coordination, 'consume'>,
+    options: ChatRateLimitOptions = {},
+  ) {
+    this.session = options.perSession ?? DEFAULT_SESSION_RULE;
+    this.ip = options.perIp ?? DEFAULT_IP_RULE;
+    this.prefix = options.prefix ?? 'rl:chat';
+  }
+
+  /** Throws {@link RateLimitedError} when the session's bucket is empty. */
+  async checkSession(sessionId: string): Promise<void> {
+    await this.check(`${this.prefix}:session:${sessionId}`, this.session, 'chat session');
+  }
+
+  /** Throws {@link RateLimitedError} when the address's bucket is empty. */
+  async checkIp(ip: string): Promise<void> {
+    await this.check(`${this.prefix}:ip:${ip}`, this.ip, 'address');
+  }
+
+  private async check(key: string, rule: RateLimitRule, what: string): Promise<void> {
+    let result: RateLimitResult;
+    try {
+      result = await this.coordination.consume(key, rule.points, rule.durationMs);
+    } catch {
+      // An unreachable Redis must not take the chat down with it (/readyz already reports it).
+      return;
+    }
+    if (!result.allowed) throw new RateLimitedError(what, result.retryAfterMs);
+  }
+}
+
+/**
+ * `POST /chat/messages` guard, mounted before the web chat routes: a flooding address or session
+ * gets 429 `{error: {code: 'rate_limited', …}}` with `Retry-After`. The session counted is the
+ * verified one; a forged token counts only against the address (the route answers it 401).
+ */
+export function chatRateLimit(limiter: ChatRateLimiter, sessions: Pick<WebchatAdapter, 'sessionId'>): Router {
+  const router = Router();
+  const guard: RequestHandler = async (req, res, next) => {
+    try {
+      await limiter.checkIp(clientIp(req));
+      const session = verifiedSession(req, sessions);
+      if (session) await limiter.checkSession(session);
+    } catch (err) {
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+    next();
+  };
+  router.post('/chat/messages', guard);
+  return router;
+}
+
+/**
+ * The web chat adapter as the WebSocket endpoint should see it: each turn first takes a point from
+ * the session's bucket (the same bucket as `POST /chat/messages`), so opening more sockets or
+ * mixing HTTP and WebSocket does not multiply a session's budget. A refused turn becomes the
+ * socket's `{type:'error', code:'rate_limited'}` frame.
+ */
+export function rateLimitedWebchat(adapter: WebchatAdapter, limiter: ChatRateLimiter): WebchatAdapter {
+  const limited = Object.create(adapter) as WebchatAdapter;
+  // Own property on the wrapper; every other member is the adapter's own (prototype chain).
+  Object.defineProperty(limited, 'turn', {
+    value: async (input: WebchatTurn) => {
+      const opened = input.sessionId ? adapter.open(input.sessionId) : undefined;
+      if (opened && !opened.rejected) await limiter.checkSession(opened.id);
+      return adapter.turn(input);
+    },
+  });
+  return limited;
+}
+
+function verifiedSession(req: Request, sessions: Pick<WebchatAdapter, 'sessionId'>): string | undefined {
+  const token = (req.body as { sessionId?: unknown } | undefined)?.sessionId;
+  if (typeof token !== 'string' || !token || token.length > 200) return undefined;
+  try {
+    return sessions.sessionId(token);
+  } catch {
+    return undefined;
+  }
+}
+
+// express resolves X-Forwarded-For only from trusted proxies (`trust proxy`), so a client cannot pick its bucket.
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
+}
