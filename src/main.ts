@@ -242,7 +242,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     });
     app.adminApi = adminApi;
     const http = createHttpApp({
-      log, metrics,
+      log, metrics, trustProxy: env.TRUST_PROXY,
       readiness: [
         { name: 'database', check: async () => ({ ok: await store.ping(), detail: store.kind }) },
         { name: 'coordination', check: async () => ({ ok: await coordination.ping(), detail: coordination.kind }) },

@@ -18,6 +18,8 @@ export interface HttpAppDeps {
   /** Routers that must see the unparsed request stream (e.g. bolt's receiver), mounted before the JSON parser. */
   rawRouters?: Router[];
   beforeScrape?: () => Promise<void>;
+  /** express `trust proxy` setting (TRUST_PROXY): 'loopback' by default, e.g. 'uniquelocal' behind a container proxy. */
+  trustProxy?: string;
 }
 
 /** Largest JSON body accepted anywhere (a chat message is at most 4,000 characters). */
@@ -50,7 +52,8 @@ function storable(value: unknown, depth: number): unknown {
 export function createHttpApp(deps: HttpAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which proxies' X-Forwarded-For to believe (client IPs for rate limits and logs).
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.use(securityHeaders());
   for (const router of deps.rawRouters ?? []) app.use(router);
   // Raw body kept for signature checks (shop webhook, Slack) before JSON parsing.
