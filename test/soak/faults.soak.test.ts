@@ -8,7 +8,7 @@ import { privateTextUpdate } from '../fakes/telegram-api.fake.js';
 import { startTelegramApp, WEBHOOK_SECRET } from '../integration/telegram/telegram-app.js';
 import { chatThenKill, historyCounts, resendAll, startPatronProcess } from './support/crash.js';
 import { OwnPostgres, OwnRedis } from './support/servers.js';
-import { SOAK, sleep, waitUntil } from './support/soak.js';
+import { NO_CHAT_LIMITS, SOAK, sleep, waitUntil } from './support/soak.js';
 
 interface Attempt {
   session?: string;
@@ -59,7 +59,7 @@ describe.skipIf(!SOAK)('faults: servers die and come back', () => {
     redis = await OwnRedis.create();
     postgres ??= await OwnPostgres.create();
     if (!redis || !postgres) return t.skip();
-    app = await startTestApp({ DATABASE_URL: postgres.url, REDIS_URL: redis.url });
+    app = await startTestApp({ DATABASE_URL: postgres.url, REDIS_URL: redis.url, ...NO_CHAT_LIMITS });
     const url = app.url!;
     const ok = await round(url, Array.from({ length: 20 }, () => undefined), 'a');
     expect(ok.map((a) => a.status)).toEqual(ok.map(() => 200));
@@ -90,7 +90,7 @@ describe.skipIf(!SOAK)('faults: servers die and come back', () => {
   it('PostgreSQL restarted: 503 with a reason and /readyz names the database, then recovers without a restart', async (t) => {
     postgres ??= await OwnPostgres.create();
     if (!postgres) return t.skip();
-    app = await startTestApp({ DATABASE_URL: postgres.url });
+    app = await startTestApp({ DATABASE_URL: postgres.url, ...NO_CHAT_LIMITS });
     const url = app.url!;
     const before = await ledger(app);
     const ok = await round(url, Array.from({ length: 20 }, () => undefined), 'a');

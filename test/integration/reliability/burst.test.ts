@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { App } from '../../../src/main.js';
 import { startTestApp, tempDataDir } from '../../helpers/app.js';
-import { chatLoad, percentiles } from '../../soak/support/soak.js';
+import { chatLoad, NO_CHAT_LIMITS, percentiles } from '../../soak/support/soak.js';
 
 const data = tempDataDir('patron-burst-');
 let app: App;
 beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir, DEMO_DATA: 'false' });
+  app = await startTestApp({ DATA_DIR: data.dir, DEMO_DATA: 'false', ...NO_CHAT_LIMITS });
 });
 afterAll(async () => {
   await app?.stop();

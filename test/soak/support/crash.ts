@@ -1,11 +1,12 @@
 import { postJson } from '../../helpers/app.js';
 import { spawnPatron, type Spawned } from '../../helpers/process.js';
 import { firstOk, freePort } from '../../../bench/startup.bench.js';
+import { NO_CHAT_LIMITS } from './soak.js';
 
 /** `patron start` as a child process on a fixed free port; resolves once /healthz answers 200. */
 export async function startPatronProcess(env: Record<string, string>): Promise<{ proc: Spawned; url: string }> {
   const port = await freePort();
-  const proc = spawnPatron(['start'], { PORT: String(port), HOST: '127.0.0.1', ...env });
+  const proc = spawnPatron(['start'], { PORT: String(port), HOST: '127.0.0.1', ...NO_CHAT_LIMITS, ...env });
   const url = `http://127.0.0.1:${port}`;
   await firstOk(`${url}/healthz`, proc.child, 120_000);
   return { proc, url };

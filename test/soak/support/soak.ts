@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
+/** Chat flood limits off: a load generator is one client on one IP standing for many visitors. */
+export const NO_CHAT_LIMITS = { CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' } as const;
+
 /** Soak files skip themselves unless run through vitest.soak.config.ts (`npm run test:soak`). */
 export const SOAK = process.env.PATRON_SOAK === '1';
 
