@@ -25,7 +25,7 @@ import { TurnLogRepository } from './crm/conversations/turn-log.repository.js';
 import { CustomerRepository } from './crm/customers/customer.repository.js';
 import { SettingsRepository } from './crm/settings/settings.repository.js';
 import type { FlowServices } from './flows/flow-services.js';
-import { buildCrm, type Crm } from './composition/crm.wiring.js';
+import { buildCrm, type Crm, type CrmDeps } from './composition/crm.wiring.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { loadDemoData } from './crm/catalog/demo-data.js';
 import { allFlows } from './flows/all-flows.js';
@@ -70,6 +70,8 @@ export interface AppOptions {
   classifier?: IntentClassifier;
   /** Extra channel adapters, built once the pipeline exists (the terminal chat adds its own). */
   extraChannels?: (app: App) => ChannelAdapter[];
+  /** Campaign tuning (tests, benchmarks), passed to the campaign module. */
+  campaigns?: CrmDeps['campaignOptions'];
   /** Admin API overrides (tests): where faq.json is edited, and a hook told about every retrained model. */
   admin?: { faqPath?: string; onRetrained?: (engine: IntentClassifier) => void };
   /** Telegram tuning (benchmarks and tests): pacing override (null = off) and long-poll timeout. */
@@ -161,6 +163,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   const crm = await buildCrm({ db, config, log, translator, outbox, wake: () => wakeSender(), onHandoffRequested: (r) => announceHandoff(r),
     onIdentityLinked: (identity, previous) => void forgetEverywhere({ identity, previous }),
     onCustomerErased: (customerId) => void forgetEverywhere({ customerId }),
+    campaignOptions: options.campaigns,
   });
   const services: FlowServices = {
     consent: crm.consent, customers: crm.customers, orders: crm.orders, loyalty: crm.loyalty, tickets: crm.tickets, handoff: crm.handoff, catalog: crm.catalog,
@@ -263,7 +266,8 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
     attachWebchatSocket(app.server, rateLimitedWebchat(webchat, chatLimiter), { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
     app.agentSocket = await attachAgentSocket(app.server, { staff, coordination });
-    refuseUnknownUpgrades(app.server, ['/chat/ws', '/agent/ws', ...(botkitWeb ? ['/botkit/web/ws'] : [])]);
+    // Botkit bridges may attach their own sockets under /botkit/ (also after start, in tests).
+    refuseUnknownUpgrades(app.server, ['/chat/ws', '/agent/ws'], '/botkit/');
     // Training phrases added through the admin API survive a restart (retrains only when there are some).
     void adminApi.intents.retrainIfAdded().catch((err) => log.warn({ err }, 'retrain with admin phrases failed; using the shipped model'));
     await listen(app.server, env.PORT, env.HOST);
@@ -275,11 +279,11 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
 }
 
 /** WebSocket upgrades to any other path get a 404 instead of hanging (each socket serves its own path). */
-function refuseUnknownUpgrades(server: Server, paths: string[]): void {
+function refuseUnknownUpgrades(server: Server, paths: string[], reservedPrefix: string): void {
   const known = new Set(paths);
   server.on('upgrade', (req, socket) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (!known.has(path)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (!known.has(path) && !path.startsWith(reservedPrefix)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 }
 

@@ -13,6 +13,7 @@ import type { OrderService } from '../crm/orders/order.service.js';
 import type { CustomerService } from '../crm/customers/customer.service.js';
 import { buildSegmentModule, type SegmentService } from '../crm/segments/index.js';
 import { buildCampaignModule, type CampaignModule } from '../crm/campaigns/index.js';
+import type { CampaignPolicy } from '../crm/campaigns/campaign.types.js';
 import { buildCustomerModule } from '../crm/shop/index.js';
 import { CatalogService } from '../crm/catalog/catalog.service.js';
 import type { ShopWebhookService } from '../crm/shop/shop-webhook.service.js';
@@ -48,6 +49,8 @@ export interface CrmDeps {
   onHandoffRequested?: (r: { requestId: string; conversationId: string; reason: string }) => void;
   /** Told after a chat identity moved to another customer (identity caches must forget it). */
   onIdentityLinked?: (identity: { channel: string; externalId: string }, previousCustomerId?: string) => void;
+  /** Campaign tuning (tests, benchmarks): policy overrides, job schedules, or no jobs at all. */
+  campaignOptions?: { policy?: Partial<CampaignPolicy>; triggerCron?: string; deliverCron?: string; jobs?: boolean };
   /** Told after a customer was erased (caches must forget them). */
   onCustomerErased?: (customerId: string) => void;
   /** Wakes the outbox sender after a notice is queued. */
@@ -71,6 +74,7 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
   const campaigns = await buildCampaignModule({
     db, clock, log: log.child({ part: 'campaigns' }), translator: deps.translator, segments, consent,
     outbox: deps.outbox, wake: deps.wake, env: config.env as unknown as NodeJS.ProcessEnv,
+    policy: deps.campaignOptions?.policy, triggerCron: deps.campaignOptions?.triggerCron, deliverCron: deps.campaignOptions?.deliverCron,
   });
   const catalog = CatalogService.forDb(db);
   const shop = buildCustomerModule({
@@ -87,7 +91,7 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
     daily('loyalty.expire-points', 3, (now) => loyaltyModule.jobs.expirePoints(now)),
     daily('loyalty.birthday-bonus', 9, (now) => loyaltyModule.jobs.awardBirthdayBonuses(now)),
     { name: 'tickets.sla-breaches', cron: '*/1 * * * *', run: (now) => ticketModule.jobs.detectBreaches(now) },
-    ...campaigns.jobs,
+    ...(deps.campaignOptions?.jobs === false ? [] : campaigns.jobs),
     // Picks up catalog rows written by other instances or a CLI import.
     { name: 'catalog.sync', cron: '*/30 * * * * *', run: () => catalog.syncChanges() },
   ];

@@ -1,7 +1,8 @@
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Coordination } from '../../storage/coordination.js';
-import { DeliveryError, type ChannelAdapter } from '../channel-adapter.js';
+import { sleep } from '../../core/clock.js';
+import { DeliveryError, type ChannelAdapter, type Pace } from '../channel-adapter.js';
 import type { ChannelRegistry } from '../registry.js';
 import type { ClaimedDelivery, OutboxRepository } from './outbox.repository.js';
 
@@ -197,17 +198,30 @@ export class OutboxSender {
     return 'final';
   }
 
-  /** Milliseconds to wait before this send keeps to the platform's pace (0 = go). */
+  /**
+   * Milliseconds to wait before this send keeps to the platform's pace (0 = go). Sends are spaced
+   * at least duration/points apart through a SET NX PX slot in the coordination store, so no
+   * sliding window ever holds more than the limit, across all instances. A short wait for the
+   * global slot is taken here; a longer one defers the row.
+   */
   private async paceWait(adapter: ChannelAdapter, recipient: string): Promise<number> {
     const { perChat, global } = adapter.pacing ?? {};
-    if (global) {
-      const r = await this.coordination.consume(`pace:${adapter.id}`, global.points, global.durationMs);
-      if (!r.allowed) return Math.max(r.retryAfterMs, 1);
-    }
-    if (perChat) {
-      const r = await this.coordination.consume(`pace:${adapter.id}:${recipient}`, perChat.points, perChat.durationMs);
-      if (!r.allowed) return Math.max(r.retryAfterMs, 1);
+    if (perChat && !(await this.takeSlot(`pace:${adapter.id}:${recipient}`, perChat))) return spacing(perChat);
+    if (!global) return 0;
+    const deadline = Date.now() + 2_000;
+    while (!(await this.takeSlot(`pace:${adapter.id}`, global))) {
+      if (Date.now() > deadline) return spacing(global);
+      await sleep(Math.max(1, Math.floor(spacing(global) / 2)));
     }
     return 0;
   }
+
+  private takeSlot(key: string, pace: Pace): Promise<boolean> {
+    return this.coordination.set(key, '1', spacing(pace), true);
+  }
+}
+
+/** The least time between two sends that keeps to `pace` in every window. */
+function spacing(pace: Pace): number {
+  return Math.ceil(pace.durationMs / pace.points);
 }

@@ -91,9 +91,11 @@ async function goBack(ctx: FlowContext, flow: StepFlow): Promise<void> {
   await flow.prompt(ctx, previous);
 }
 
+// Whole-message greetings only: the classifier's greeting score is not trusted for short words here.
+const SMALL_TALK = /^(hi|hello|hey|hiya|good (morning|afternoon|evening)|bye|goodbye|你好|您好|嗨|哈喽|再见|拜拜)[\s!！.。~]*$/iu;
+
 function isSmallTalk(ctx: FlowContext): boolean {
-  const u = ctx.understanding;
-  return u?.source === 'nlu' && u.confidence >= 0.9 && (u.intent === 'greeting' || u.intent === 'goodbye');
+  return ctx.understanding?.source === 'nlu' && SMALL_TALK.test((ctx.message.text ?? '').trim());
 }
 
 function changedSubject(ctx: FlowContext): boolean {

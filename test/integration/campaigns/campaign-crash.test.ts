@@ -143,9 +143,9 @@ describe.skipIf(!available)('a campaign survives kill -9 mid-send', () => {
     expect((await module.campaigns.get(c.id)).status).toBe('done');
     console.info(`[campaign crash] in flight at kill: ${inFlightAtKill}; closed as outcome unknown: ${unknown.length} (of which delivered before the kill: ${unknown.filter((r) => perChat.has(r.recipient!)).length}); sent exactly once: ${sent.length}`);
 
-    // Pacing: the shared limiter allows RATE per fixed window, so the sends average at most RATE per
-    // second, and a sliding second (which can straddle two windows) holds at most 2 × RATE.
-    // Per process lifetime when the limiter is in memory, across the restart when it is in Redis.
+    // Pacing: the sender spaces sends at least 1000/RATE ms apart (a shared slot), so no sliding second
+    // holds more than RATE; one more is allowed for arrival jitter at the fake (timestamps are taken on
+    // receipt). Per process lifetime when the slot is in memory, across the restart when it is in Redis.
     const maxWindow = (times: number[]) => {
       let max = 0;
       for (let i = 0, j = 0; i < times.length; i++) {
@@ -160,6 +160,6 @@ describe.skipIf(!available)('a campaign survives kill -9 mid-send', () => {
     const average = after.length / ((after[after.length - 1] - after[0]) / 1000 + 1);
     console.info(`[campaign crash] before kill: ${beforeCrash} sends; after restart ${after.length} at ${average.toFixed(1)}/s; max in a sliding 1 s window: ${maxInSecond} (limit ${RATE}/s)`);
     expect(average).toBeLessThanOrEqual(RATE);
-    expect(maxInSecond).toBeLessThanOrEqual(2 * RATE);
+    expect(maxInSecond).toBeLessThanOrEqual(RATE + 1);
   });
 });
