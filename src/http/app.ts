@@ -22,6 +22,13 @@ export interface HttpAppDeps {
   trustProxy?: string;
 }
 
+// PostgreSQL cannot store NUL characters: a path or query carrying one would fail deep in a query.
+const NUL = /\u0000|%00/i;
+const rejectNulInUrl: RequestHandler = (req, _res, next) => {
+  if (NUL.test(req.url)) throw new AppError('bad_request', 'the URL contains a NUL character');
+  next();
+};
+
 /** Largest JSON body accepted anywhere (a chat message is at most 4,000 characters). */
 export const JSON_LIMIT = '256kb';
 
@@ -67,6 +74,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     }),
   );
   app.use(storableBody);
+  app.use(rejectNulInUrl);
   app.use(healthRoutes(deps.readiness, deps.metrics, deps.beforeScrape));
   for (const router of deps.routers) app.use(router);
   app.use(express.static(join(ROOT_DIR, 'web'), { index: 'index.html', maxAge: '5m' }));

@@ -32,7 +32,7 @@ describe('Slack agent desk across a restart', () => {
     d = await startDeskApp(data.dir, fake);
     const res = await channelMessage(`${d.app.url}/slack/events`, { user: mia.slackId, threadTs: ts, text: 'Back online, still here for you' });
     expect(res.status).toBe(200);
-    await eventually(async () => expect((await webchatHistory(d!.app, session)).filter((m) => m.author === 'agent').map((m) => m.text)).toEqual(['Back online, still here for you']));
+    await eventually(async () => expect((await webchatHistory(d!.app, session)).filter((m) => m.author === 'agent').map((m) => m.text)).toEqual(['Back online, still here for you']), 20_000);
     await webchatSays(d.app, 'great, thanks', session);
     await fake.waitFor(() => threadTexts(fake, ts).includes('*Customer:* great, thanks'));
     expect(parentsOf(fake, conv.id)).toHaveLength(1);
