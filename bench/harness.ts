@@ -21,7 +21,8 @@ export interface BenchReport {
 /** Builds a row; `lowerIsBetter` for times and memory. */
 export function row(metric: string, ours: number, baseline: number, unit: string, opts: { lowerIsBetter?: boolean; target?: string; note?: string } = {}): BenchRow {
   const ratio = opts.lowerIsBetter ? baseline / ours : ours / baseline;
-  return { metric, ours: round(ours), baseline: round(baseline), unit, ratio: round(ratio, 3), target: opts.target, note: opts.note };
+  const digits = (v: number) => (Math.abs(v) < 10 ? 4 : 2);
+  return { metric, ours: round(ours, digits(ours)), baseline: round(baseline, digits(baseline)), unit, ratio: round(ratio, 3), target: opts.target, note: opts.note };
 }
 
 export function round(n: number, digits = 2): number {

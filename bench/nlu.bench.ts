@@ -16,6 +16,8 @@ import { IntentEngine, type IntentExample } from '../src/flows/nlu/intent-engine
 import { seededRandom, shuffle } from '../src/flows/nlu/intent-classifier.js';
 
 process.env.DOTENV_CONFIG_QUIET ??= 'true';
+import { row, type BenchReport, type BenchRow } from './harness.js';
+
 const require = createRequire(import.meta.url);
 
 interface NaturalBayes {
@@ -98,6 +100,25 @@ export async function runNluBench(dataDir = path.resolve(process.cwd(), '../shar
   const bitext = await readBitextCsv(bitextFile);
   const builtIn = compare('built-in phrases→bitext', run(trainOurs(phrases, BUILT_IN_TRAIN_OPTIONS), bitext), run(trainBayes(phrases), bitext, BAYES_BUDGET_MS));
   return { clinc150: clinc, bitext: builtIn };
+}
+
+/** `npm run bench` entry: the CLINC150 and Bitext evaluations beside natural's BayesClassifier. */
+export default async function nluBench(): Promise<BenchReport> {
+  const result = await runNluBench();
+  const name = 'intent engine vs natural BayesClassifier (same data, same run)';
+  if (result.skipped) return { name, rows: [], skipped: String(result.skipped) };
+  const rows: BenchRow[] = [];
+  for (const [label, cmp] of [['CLINC150 train→val', result.clinc150], ['built-in phrases→Bitext', result.bitext]] as [string, Record<string, any>][]) {
+    const o = cmp.ours as Record<string, number>;
+    const b = cmp.baseline as Record<string, number>;
+    rows.push(row(`${label}: in-scope accuracy`, o.inScopeAccuracy, b.inScopeAccuracy, 'share', { target: label.startsWith('CLINC') ? '≥ 0.94' : '≥ 0.92' }));
+    if (label.startsWith('CLINC')) rows.push(row(`${label}: oos recall`, o.oosRecall, b.oosRecall, 'share', { target: '≥ 0.55' }));
+    rows.push(row(`${label}: macro-F1`, o.macroF1, b.macroF1, 'share'));
+    rows.push(row(`${label}: classify p50`, o.classifyP50Ms, b.classifyP50Ms, 'ms', { lowerIsBetter: true }));
+    rows.push(row(`${label}: classify p99`, o.classifyP99Ms, b.classifyP99Ms, 'ms', { lowerIsBetter: true }));
+    rows.push(row(`${label}: train`, o.trainSeconds, b.trainSeconds, 's', { lowerIsBetter: true, note: b.note ? String(b.note) : undefined }));
+  }
+  return { name, rows, extra: result };
 }
 
 const pct = (x: unknown): string => `${((x as number) * 100).toFixed(1)}%`;
