@@ -2,6 +2,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 import { z } from 'zod';
 import cron from 'node-cron';
 import { LOCALES, type Locale } from '../../core/message.js';
+import { isTimeZone } from '../../core/time-zone.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -88,14 +89,6 @@ const button = z.strictObject({
   url: z.string().url().max(2000).optional(),
 });
 const message = z.strictObject({ text: z.string().trim().min(1).max(4000), buttons: z.array(button).max(6).optional() });
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const scheduleSchema = z.union([
   z.strictObject({ at: z.string().datetime({ offset: true, message: 'must be an ISO-8601 time with a zone, e.g. 2026-05-01T09:00:00Z' }) }),

@@ -8,16 +8,9 @@ import { CustomerPrivacyService, type CustomerExport } from './customer-privacy.
 import { CustomerRepository } from './customer.repository.js';
 import type { CustomerIdentity, CustomerProfile, CustomerSearch, Page, ProfileUpdate } from './customer.types.js';
 import { IdentityLinkService, type ChannelIdentityRef, type LinkCodeRequest, type LinkOutcome } from './identity-link.service.js';
+import { isTimeZone } from '../../core/time-zone.js';
 
 const tag = z.string().trim().min(1).max(50);
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const isCalendarDate = (d: string) => {
   const parsed = new Date(`${d}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(d);

@@ -1,24 +1,9 @@
 import { z } from 'zod';
+import { isTimeZone } from '../../core/time-zone.js';
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 const optional = <T extends z.ZodType>(s: T) => z.preprocess(blankToUndefined, s.optional());
 const list = z.preprocess((v) => (typeof v === 'string' ? v.split('|') : v), z.array(z.string().trim().max(60)).max(50));
-
-// Building a DateTimeFormat costs tens of microseconds; an import repeats a handful of zones.
-const zones = new Map<string, boolean>();
-const isTimeZone = (tz: string) => {
-  let ok = zones.get(tz);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    if (zones.size < 1000) zones.set(tz, ok);
-  }
-  return ok;
-};
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a real date');
 const timestamp = z.preprocess((v) => (typeof v === 'number' ? new Date(v).toISOString() : v), z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 date-time').transform((s) => new Date(s)));

@@ -1,18 +1,11 @@
 import { z } from 'zod';
+import { isTimeZone } from '../../core/time-zone.js';
 
 /** Optional in the shop's payload, where null means the same as absent. */
 const opt = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
 const shopId = z.union([z.string().trim().min(1).max(100), z.number().int().nonnegative()]).transform(String);
 const isoDate = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).transform((s) => new Date(s));
 const money = z.number().nonnegative().max(9_999_999_999.99);
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 export const shopCustomerSchema = z.object({
   id: shopId,

@@ -3,16 +3,9 @@ import { z } from 'zod';
 import type { ReportService } from '../../../crm/reports/report.service.js';
 import type { ApiRegistry } from '../../openapi/registry.js';
 import { limitParam } from '../../openapi/query.js';
+import { isTimeZone } from '../../../core/time-zone.js';
 
 const days = (fallback: number) => z.coerce.number().int('must be a whole number').min(1).max(366).default(fallback);
-const isTimeZone = (tz: string) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-};
 const overviewQuery = z.object({
   days: days(30),
   timezone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone like Europe/Berlin').optional().describe('for grouping by day (default TZ, else UTC)'),
