@@ -184,7 +184,7 @@ async function assemble(config: AppConfig, log: Logger, store: Store, coordinati
   for (const job of crm.jobs) scheduler.add(job);
   const workspace = buildHandoffWorkspace({
     db, translator, coordination, configDir: config.configDir, log: log.child({ part: 'handoff' }),
-    wake: () => void sender.wakeAll(), invalidate: (id) => participants.invalidate(id),
+    wake: () => void sender.wakeAll(), invalidate: (id) => participants.invalidate(id), idleMinutes: env.HANDOFF_IDLE_MINUTES,
   });
   announceHandoff = (r) => workspace.handoffQueue.announceQueued(r);
   for (const job of workspace.jobs) scheduler.add(job);

@@ -24,6 +24,13 @@ describe('configuration', () => {
     expect(() => loadEnv({ TZ: 'Mars/Olympus' })).toThrow(/^TZ must be an IANA time zone/);
   });
 
+  it('names the variable for bad operational limits', () => {
+    expect(() => loadEnv({ HANDOFF_IDLE_MINUTES: '0' })).toThrow(/^HANDOFF_IDLE_MINUTES must be at least 1/);
+    expect(() => loadEnv({ CHAT_RATE_LIMIT: 'lots' })).toThrow(/^CHAT_RATE_LIMIT must look like 30\/10/);
+    expect(() => loadEnv({ CAMPAIGN_QUIET_HOURS: '9pm-9am' })).toThrow(/^CAMPAIGN_QUIET_HOURS must look like 21:00-09:00/);
+    expect(loadEnv({ HANDOFF_IDLE_MINUTES: '30' }).HANDOFF_IDLE_MINUTES).toBe(30);
+  });
+
   it('does not echo secrets in full when they are rejected', () => {
     expect(() => loadEnv({ TELEGRAM_BOT_TOKEN: 'supersecretvalue' })).toThrow(/got "su…"/);
   });
