@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { Selectable } from 'kysely';
 import { AppError } from '../../core/errors.js';
+import type { ProductsTable } from './catalog.types.js';
 
 /** Attribute keys with a meaning of their own (answerable, and accepted at the top level of a row). */
 export const WELL_KNOWN_ATTRIBUTES = ['warranty', 'shipping', 'returnPolicy', 'discountPercentage', 'availability'] as const;
@@ -68,22 +70,8 @@ function camelKeys(v: unknown): unknown {
   return out;
 }
 
-/** A validated row in the table's shape, ready for an upsert. */
-export interface CatalogRow {
-  sku: string;
-  name: string;
-  name_zh: string | null;
-  description: string | null;
-  description_zh: string | null;
-  category: string | null;
-  brand: string | null;
-  price: number;
-  currency: string;
-  stock: number;
-  tags: string[];
-  attributes: Record<string, unknown>;
-  active: boolean;
-}
+/** A validated row in the table's shape, ready for an upsert (the table's columns, minus `updated_at`). */
+export type CatalogRow = Omit<Selectable<ProductsTable>, 'updated_at' | 'active'> & { active: boolean };
 
 type Parsed = z.output<typeof rawRowSchema>;
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../../src/core/ids.js';
 import { ConsentRepository } from '../../../src/crm/consent/consent.repository.js';
 import { ConversationRepository } from '../../../src/crm/conversations/conversation.repository.js';
@@ -7,26 +7,15 @@ import { TurnLogRepository } from '../../../src/crm/conversations/turn-log.repos
 import { CustomerRepository } from '../../../src/crm/customers/customer.repository.js';
 import { signIdentityLink } from '../../../src/crm/shop/index.js';
 import { shopEventSchema } from '../../../src/crm/shop/shop-webhook.schema.js';
-import { migrate, type Store } from '../../../src/storage/database.js';
-import { customerEvent, orderEvent, SECRET, startKit, type Kit } from '../shop/shop-kit.js';
+import type { Store } from '../../../src/storage/database.js';
+import { customerEvent, orderEvent, SECRET, useShopKit } from '../shop/shop-kit.js';
 
 /** Customer profiles, identity linking, export and erasure, on PGlite and PostgreSQL. */
 export function describeCustomersContract(name: string, open: () => Promise<Store | null>): void {
   describe(`customers: ${name}`, () => {
-    let store: Store | null = null;
-    let kit: Kit;
-    beforeAll(async () => {
-      store = await open();
-      if (!store) return;
-      await migrate(store.db);
-      kit = await startKit(store);
-    });
-    afterAll(async () => {
-      await kit?.close();
-      await store?.close();
-    });
-    const db = () => store!.db;
-    const shopEvent = (body: unknown) => kit.module.shopWebhook.handle(shopEventSchema.parse(body));
+    const env = useShopKit(open);
+    const db = () => env.store!.db;
+    const shopEvent = (body: unknown) => env.kit.module.shopWebhook.handle(shopEventSchema.parse(body));
 
     /** A shop customer with a verified email identity, and a Telegram visitor who chatted once. */
     async function seed() {
@@ -53,94 +42,94 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
     }
 
     it('links a new channel identity with the right code and moves its conversation over', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      const request = await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email.toUpperCase() });
+      const request = await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email.toUpperCase() });
       expect(request).toMatchObject({ status: 'sent' });
       const code = await sentCode(s.email);
       const stored = await db().selectFrom('identity_link_codes').selectAll().where('external_id', '=', s.telegramId).executeTakeFirstOrThrow();
       expect(stored.code_hash).not.toContain(code);
-      expect(stored.expires_at.getTime() - kit.clock.now().getTime()).toBe(10 * 60_000);
+      expect(stored.expires_at.getTime() - env.kit.clock.now().getTime()).toBe(10 * 60_000);
 
-      const outcome = await kit.module.customers.confirmLinkCode(s.identity, code);
+      const outcome = await env.kit.module.customers.confirmLinkCode(s.identity, code);
       expect(outcome).toEqual({ status: 'linked', customerId: s.targetId, previousCustomerId: s.visitorId, deletedPlaceholder: true });
-      const target = await kit.module.customers.get(s.targetId);
+      const target = await env.kit.module.customers.get(s.targetId);
       expect(target?.identities.map((i) => [i.channel, i.verified]).sort()).toEqual([['email', true], ['telegram', true]]);
       expect((await new ConversationRepository(db()).findById(s.conversation.id))?.customer_id).toBe(s.targetId);
       const inbound = await db().selectFrom('inbound_messages').select('customer_id').where('conversation_id', '=', s.conversation.id).execute();
       expect(inbound.map((r) => r.customer_id)).toEqual([s.targetId]);
-      expect(await kit.module.customers.get(s.visitorId)).toBeUndefined();
-      expect(await kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'no_pending_code' });
+      expect(await env.kit.module.customers.get(s.visitorId)).toBeUndefined();
+      expect(await env.kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'no_pending_code' });
     });
 
     it('keeps the old customer when other records still point at it after linking', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      await ensureLedger(store!, s.visitorId);
+      await ensureLedger(env.store!, s.visitorId);
       const claim = { shopCustomerId: s.shopId, channel: 'telegram', externalId: s.telegramId, expiry: 4102444800 };
-      expect(await kit.module.customers.linkBySignedLink(claim, signIdentityLink(SECRET, claim))).toMatchObject({ status: 'linked', deletedPlaceholder: false });
-      expect((await kit.module.customers.get(s.visitorId))?.identities).toEqual([]);
+      expect(await env.kit.module.customers.linkBySignedLink(claim, signIdentityLink(SECRET, claim))).toMatchObject({ status: 'linked', deletedPlaceholder: false });
+      expect((await env.kit.module.customers.get(s.visitorId))?.identities).toEqual([]);
     });
 
     it('refuses a wrong code and says how many attempts are left', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
+      await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
       const code = await sentCode(s.email);
       const wrong = code === '000000' ? '000001' : '000000';
-      expect(await kit.module.customers.confirmLinkCode(s.identity, wrong)).toEqual({ status: 'wrong_code', attemptsLeft: 4 });
+      expect(await env.kit.module.customers.confirmLinkCode(s.identity, wrong)).toEqual({ status: 'wrong_code', attemptsLeft: 4 });
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBe(s.visitorId);
     });
 
     it('refuses a code after its ten minutes are up', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
+      await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
       const code = await sentCode(s.email);
-      kit.clock.advance(10 * 60_000 + 1);
-      expect(await kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'expired' });
+      env.kit.clock.advance(10 * 60_000 + 1);
+      expect(await env.kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'expired' });
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBe(s.visitorId);
     });
 
     it('locks a code after five wrong attempts, even against the right one', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
+      await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email });
       const code = await sentCode(s.email);
       const wrong = code === '111111' ? '222222' : '111111';
       const left = [];
-      for (let i = 0; i < 5; i++) left.push(await kit.module.customers.confirmLinkCode(s.identity, wrong));
+      for (let i = 0; i < 5; i++) left.push(await env.kit.module.customers.confirmLinkCode(s.identity, wrong));
       expect(left.map((o) => (o.status === 'wrong_code' ? o.attemptsLeft : o.status))).toEqual([4, 3, 2, 1, 0]);
-      expect(await kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'too_many_attempts' });
+      expect(await env.kit.module.customers.confirmLinkCode(s.identity, code)).toEqual({ status: 'too_many_attempts' });
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBe(s.visitorId);
     });
 
     it('sends no code to an address no customer has verified, and throttles repeated requests', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      expect(await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: 'nobody@example.com' })).toEqual({ status: 'no_verified_identity' });
+      expect(await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: 'nobody@example.com' })).toEqual({ status: 'no_verified_identity' });
       const outcomes = [];
-      for (let i = 0; i < 6; i++) outcomes.push((await kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email })).status);
+      for (let i = 0; i < 6; i++) outcomes.push((await env.kit.module.customers.requestLinkCode(s.identity, { channel: 'email', externalId: s.email })).status);
       expect(outcomes).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'throttled']);
     });
 
     it('links by a link the shop signed, and refuses a tampered or expired one', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      const expiry = Math.floor(kit.clock.now().getTime() / 1000) + 600;
+      const expiry = Math.floor(env.kit.clock.now().getTime() / 1000) + 600;
       const claim = { shopCustomerId: s.shopId, channel: 'telegram', externalId: s.telegramId, expiry };
       const signature = signIdentityLink(SECRET, claim);
-      expect(await kit.module.customers.linkBySignedLink({ ...claim, externalId: 'tg-attacker' }, signature)).toEqual({ status: 'invalid_signature' });
-      expect(await kit.module.customers.linkBySignedLink(claim, signIdentityLink('wrong-secret', claim))).toEqual({ status: 'invalid_signature' });
-      const stale = { ...claim, expiry: Math.floor(kit.clock.now().getTime() / 1000) - 1 };
-      expect(await kit.module.customers.linkBySignedLink(stale, signIdentityLink(SECRET, stale))).toEqual({ status: 'expired' });
+      expect(await env.kit.module.customers.linkBySignedLink({ ...claim, externalId: 'tg-attacker' }, signature)).toEqual({ status: 'invalid_signature' });
+      expect(await env.kit.module.customers.linkBySignedLink(claim, signIdentityLink('wrong-secret', claim))).toEqual({ status: 'invalid_signature' });
+      const stale = { ...claim, expiry: Math.floor(env.kit.clock.now().getTime() / 1000) - 1 };
+      expect(await env.kit.module.customers.linkBySignedLink(stale, signIdentityLink(SECRET, stale))).toEqual({ status: 'expired' });
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBe(s.visitorId);
-      expect(await kit.module.customers.linkBySignedLink(claim, signature)).toMatchObject({ status: 'linked', customerId: s.targetId });
+      expect(await env.kit.module.customers.linkBySignedLink(claim, signature)).toMatchObject({ status: 'linked', customerId: s.targetId });
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBe(s.targetId);
     });
 
     it('never joins two customers because their display names match', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const repo = new CustomerRepository(db());
       const a = await repo.createWithIdentity({ channel: 'slack', externalId: `U${newId()}`, displayName: 'Sam', at: new Date() });
       const b = await repo.createWithIdentity({ channel: 'webchat', externalId: newId(), displayName: 'Sam', at: new Date() });
@@ -148,44 +137,44 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
     });
 
     it('updates a profile, adds and removes tags, and names a bad field', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      const updated = await kit.module.customers.updateProfile(s.targetId, { phone: '+44 20 7946 0000', birthday: '1991-02-28', timezone: 'Asia/Shanghai', locale: 'zh-CN', addTags: ['returning', 'vip'], removeTags: [] });
+      const updated = await env.kit.module.customers.updateProfile(s.targetId, { phone: '+44 20 7946 0000', birthday: '1991-02-28', timezone: 'Asia/Shanghai', locale: 'zh-CN', addTags: ['returning', 'vip'], removeTags: [] });
       expect(updated).toMatchObject({ phone: '+44 20 7946 0000', birthday: '1991-02-28', timezone: 'Asia/Shanghai', locale: 'zh-CN', tags: ['returning', 'vip'] });
-      expect((await kit.module.customers.updateProfile(s.targetId, { removeTags: ['vip'], name: null })).tags).toEqual(['returning']);
-      await expect(kit.module.customers.updateProfile(s.targetId, { birthday: '1991-02-30' })).rejects.toThrow(/^birthday:/);
-      await expect(kit.module.customers.updateProfile(s.targetId, { timezone: 'Mars/Olympus' })).rejects.toThrow(/^timezone:/);
-      await expect(kit.module.customers.updateProfile(newId(), { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+      expect((await env.kit.module.customers.updateProfile(s.targetId, { removeTags: ['vip'], name: null })).tags).toEqual(['returning']);
+      await expect(env.kit.module.customers.updateProfile(s.targetId, { birthday: '1991-02-30' })).rejects.toThrow(/^birthday:/);
+      await expect(env.kit.module.customers.updateProfile(s.targetId, { timezone: 'Mars/Olympus' })).rejects.toThrow(/^timezone:/);
+      await expect(env.kit.module.customers.updateProfile(newId(), { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
     });
 
     it('searches by text, tag and shop id, a page at a time', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const marker = `zq${newId().slice(0, 6)}`;
       for (let i = 0; i < 5; i++) {
         await shopEvent(customerEvent({ id: `${marker}-${i}`, email: `${marker}.${i}@example.com`, name: `Kim ${marker}`, tags: i % 2 ? ['odd', marker] : [marker] }));
       }
-      const byText = await kit.module.customers.search({ q: marker.toUpperCase(), limit: 2 });
+      const byText = await env.kit.module.customers.search({ q: marker.toUpperCase(), limit: 2 });
       expect([byText.total, byText.items.length]).toEqual([5, 2]);
-      const next = await kit.module.customers.search({ q: marker, limit: 2, offset: 4 });
+      const next = await env.kit.module.customers.search({ q: marker, limit: 2, offset: 4 });
       expect(next.items).toHaveLength(1);
-      expect((await kit.module.customers.search({ tag: marker, q: 'odd' })).total).toBe(0);
-      expect((await kit.module.customers.search({ tag: 'odd', q: marker })).total).toBe(2);
-      expect((await kit.module.customers.search({ shopId: `${marker}-3` })).items.map((c) => c.email)).toEqual([`${marker}.3@example.com`]);
-      expect((await kit.module.customers.search({ q: '%' })).items.every((c) => (c.name ?? c.email ?? c.phone ?? '').includes('%'))).toBe(true);
+      expect((await env.kit.module.customers.search({ tag: marker, q: 'odd' })).total).toBe(0);
+      expect((await env.kit.module.customers.search({ tag: 'odd', q: marker })).total).toBe(2);
+      expect((await env.kit.module.customers.search({ shopId: `${marker}-3` })).items.map((c) => c.email)).toEqual([`${marker}.3@example.com`]);
+      expect((await env.kit.module.customers.search({ q: '%' })).items.every((c) => (c.name ?? c.email ?? c.phone ?? '').includes('%'))).toBe(true);
     });
 
     it('exports everything held about a customer', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
-      await kit.module.customers.linkBySignedLink(
+      await env.kit.module.customers.linkBySignedLink(
         { shopCustomerId: s.shopId, channel: 'telegram', externalId: s.telegramId, expiry: 4102444800 },
         signIdentityLink(SECRET, { shopCustomerId: s.shopId, channel: 'telegram', externalId: s.telegramId, expiry: 4102444800 }),
       );
       await shopEvent(orderEvent('paid', { id: `E-${s.shopId}`, customerId: s.shopId }));
       await new ConsentRepository(db()).append({ customerId: s.targetId, channel: 'telegram', purpose: 'marketing', granted: true, source: 'web_form' });
-      await ensureLedger(store!, s.targetId);
+      await ensureLedger(env.store!, s.targetId);
 
-      const data = await kit.module.customers.export(s.targetId);
+      const data = await env.kit.module.customers.export(s.targetId);
       expect(data.profile).toMatchObject({ id: s.targetId, email: s.email, name: 'Ana Shop', tags: ['vip'] });
       expect(data.identities.map((i) => i.channel).sort()).toEqual(['email', 'telegram']);
       expect(data.conversations).toHaveLength(1);
@@ -198,20 +187,20 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
     });
 
     it('erases personal data but keeps the customer id, orders, totals and ledger rows', async (t) => {
-      if (!store) return t.skip();
+      if (!env.store) return t.skip();
       const s = await seed();
       const claim = { shopCustomerId: s.shopId, channel: 'telegram', externalId: s.telegramId, expiry: 4102444800 };
-      await kit.module.customers.linkBySignedLink(claim, signIdentityLink(SECRET, claim));
+      await env.kit.module.customers.linkBySignedLink(claim, signIdentityLink(SECRET, claim));
       const orderId = `R-${s.shopId}`;
       await shopEvent(orderEvent('paid', { id: orderId, customerId: s.shopId, total: 80, shippingAddress: { line1: '1 Main St', city: 'Berlin' } }));
-      await kit.module.customers.updateProfile(s.targetId, { phone: '+49 30 1111111', birthday: '1990-01-01' });
-      await ensureLedger(store!, s.targetId);
+      await env.kit.module.customers.updateProfile(s.targetId, { phone: '+49 30 1111111', birthday: '1990-01-01' });
+      await ensureLedger(env.store!, s.targetId);
       const ledgerBefore = await sql`select * from points_ledger where customer_id = ${s.targetId}`.execute(db());
       expect(ledgerBefore.rows).toHaveLength(1);
 
-      const result = await kit.module.customers.erase(s.targetId);
+      const result = await env.kit.module.customers.erase(s.targetId);
       expect(result.customerId).toBe(s.targetId);
-      const after = await kit.module.customers.get(s.targetId);
+      const after = await env.kit.module.customers.get(s.targetId);
       expect(after).toMatchObject({ id: s.targetId, name: null, email: null, phone: null, birthday: null, tags: [], identities: [], lifetimeSpend: 80, orderCount: 1 });
       expect(after?.erasedAt).toBeInstanceOf(Date);
       const texts = await db().selectFrom('inbound_messages').select('text').where('conversation_id', '=', s.conversation.id).execute();
@@ -221,10 +210,10 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
       const order = await db().selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
       expect([order.customer_id, Number(order.total), order.shipping_address]).toEqual([s.targetId, 80, null]);
       expect((await sql`select * from points_ledger where customer_id = ${s.targetId}`.execute(db())).rows).toEqual(ledgerBefore.rows);
-      expect(JSON.stringify(await kit.module.customers.export(s.targetId))).not.toMatch(/Ana|example\.com|Main St|1111111/);
-      await expect(kit.module.customers.updateProfile(s.targetId, { name: 'Back' })).rejects.toMatchObject({ code: 'conflict' });
+      expect(JSON.stringify(await env.kit.module.customers.export(s.targetId))).not.toMatch(/Ana|example\.com|Main St|1111111/);
+      await expect(env.kit.module.customers.updateProfile(s.targetId, { name: 'Back' })).rejects.toMatchObject({ code: 'conflict' });
       await shopEvent(customerEvent({ id: s.shopId, email: s.email, name: 'Ana Shop' }));
-      expect((await kit.module.customers.get(s.targetId))?.email).toBeNull();
+      expect((await env.kit.module.customers.get(s.targetId))?.email).toBeNull();
       expect(await new CustomerRepository(db()).findIdByIdentity('telegram', s.telegramId)).toBeUndefined();
     });
   });

@@ -8,7 +8,8 @@ import { Metrics } from '../../../src/core/metrics.js';
 import type { OrderEvent, OrderEventListener } from '../../../src/crm/orders/order-events.js';
 import { buildCustomerModule, signShopBody, type CustomerModule, type ProductSink, type ShopProduct } from '../../../src/crm/shop/index.js';
 import { createHttpApp } from '../../../src/http/app.js';
-import type { Store } from '../../../src/storage/database.js';
+import { afterAll, beforeAll } from 'vitest';
+import { migrate, type Store } from '../../../src/storage/database.js';
 
 export const SECRET = 'test-shop-secret';
 
@@ -87,4 +88,29 @@ export function orderEvent(status: string, order: Partial<Record<string, unknown
 
 export function customerEvent(data: Record<string, unknown>, eventId = `evt-${newId()}`) {
   return { id: eventId, type: 'customer.upserted', occurredAt: '2026-03-01T10:00:00Z', data };
+}
+
+/** The store and shop kit one contract suite shares; filled by {@link useShopKit}'s beforeAll. */
+export interface ShopKitEnv {
+  store: Store | null;
+  kit: Kit;
+}
+
+/**
+ * Opens the store (null = skip, the reason already printed), migrates and starts the kit once per
+ * describe block, and closes both afterwards.
+ */
+export function useShopKit(open: () => Promise<Store | null>): ShopKitEnv {
+  const env = { store: null } as ShopKitEnv;
+  beforeAll(async () => {
+    env.store = await open();
+    if (!env.store) return;
+    await migrate(env.store.db);
+    env.kit = await startKit(env.store);
+  });
+  afterAll(async () => {
+    await env.kit?.close();
+    await env.store?.close();
+  });
+  return env;
 }
