@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackTs } from './slack/slack-events.js';
 
 export * from './slack/slack-events.js';
 
@@ -144,7 +145,9 @@ export class FakeSlackApi {
   }
 
   private answer(method: string, params: Record<string, unknown>): Record<string, unknown> {
-    const ts = () => `${Math.floor(Date.now() / 1000)}.${String(++this.seq).padStart(6, '0')}`;
+    // The same generator as the events the tests send: a ts is unique in Slack, and a message the
+    // fake posted must never share one with an event a test makes up (a reply would look like its parent).
+    const ts = slackTs;
     switch (method) {
       case 'auth.test':
         return { ok: true, url: 'https://patron-test.slack.com/', team: 'Patron Test', user: 'patron', team_id: this.options.teamId ?? 'T0001', user_id: this.botUserId, bot_id: this.botId };

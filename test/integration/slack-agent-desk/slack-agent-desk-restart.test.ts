@@ -18,10 +18,7 @@ afterAll(async () => {
 });
 
 describe('Slack agent desk across a restart', () => {
-  // Skipped: passes alone, but under a loaded full run the agent's post-restart thread reply does not reach
-  // the customer within 20 s (cause not found yet; see the closing note of this session). Run it alone with
-  // `npx vitest run test/integration/slack-agent-desk/slack-agent-desk-restart.test.ts` after removing .skip.
-  it.skip('keeps the thread mapping: a reply in the old thread still reaches the customer, new messages join the old thread', async () => {
+  it('keeps the thread mapping: a reply in the old thread still reaches the customer, new messages join the old thread', async () => {
     d = await startDeskApp(data.dir, fake);
     const mia = await agentInSlack(d.app, fake, 'UMIA0001', 'Mia');
     const session = await webchatSays(d.app, 'I want a human');
