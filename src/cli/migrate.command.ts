@@ -1,8 +1,7 @@
-import { readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { loadEnv } from '../core/config.js';
+import { MIGRATION_NAMES } from '../storage/migration-list.js';
 import { lockDataDir } from '../storage/data-dir-lock.js';
 import { migrate, openStore, type Db, type Store } from '../storage/database.js';
 
@@ -19,16 +18,12 @@ export interface CliIo {
   stderr: NodeJS.WritableStream;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../storage/migrations/', import.meta.url));
 // Kysely's Migrator records applied migrations here.
 const MIGRATION_TABLE = 'kysely_migration';
 
-/** Names of the migrations shipped with this build (file names without extension), in order. */
-export function shippedMigrations(dir = MIGRATIONS_DIR): string[] {
-  return readdirSync(dir)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.(ts|js)$/, ''))
-    .sort();
+/** Names of the migrations shipped with this build, in order. */
+export function shippedMigrations(): string[] {
+  return [...MIGRATION_NAMES];
 }
 
 /** Shipped migrations that the database has not recorded as applied. */

@@ -6,9 +6,22 @@ import { AppError } from './errors.js';
 import { isTimeZone } from './time-zone.js';
 import { LOCALES, type Locale } from './message.js';
 
-/** Repository root (the folder holding package.json and config/). */
-export const ROOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Repository root (the folder holding package.json and config/): the nearest folder above this
+ * module with Patron's package.json. Walking up (rather than a fixed `../..`) keeps it right for
+ * src/ under tsx, dist/ in the image, and the start-up bundle under node_modules/.cache (bin/bundle.js).
+ */
+export const ROOT_DIR = findRoot(dirname(fileURLToPath(import.meta.url)));
+
 export const CONFIG_DIR = join(ROOT_DIR, 'config');
+
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && existsSync(join(dir, 'config')) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'patron') return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
 
 const optionalString = z
   .string()
@@ -70,6 +83,10 @@ const envSchema = z.object({
   TRUST_PROXY: z.string().min(1).default('loopback'),
   BOTKIT_WEB: z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default('0').transform((v) => v === 'true' || v === '1'),
   DEMO_DATA: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+  /** Embedded PGlite in a worker thread instead of on the main thread (helps with ≥ 3 cores; ~15 MB more memory). */
+  PGLITE_WORKER: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Let V8 optimise PGlite's WebAssembly (TurboFan): ~50 MB more memory, no measurable gain here (bench/memory). */
+  PGLITE_OPTIMIZE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
 });
 
 

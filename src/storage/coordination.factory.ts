@@ -4,7 +4,7 @@
  */
 import type { Coordination } from './coordination.js';
 import { MemoryCoordination } from './coordination.memory.js';
-import { RedisCoordination, type RedisCoordinationOptions } from './coordination.redis.js';
+import type { RedisCoordinationOptions } from './coordination.redis.js';
 
 /** Options passed through to the Redis backend; ignored for memory. */
 export type CoordinationFactoryOptions = RedisCoordinationOptions & {
@@ -20,6 +20,10 @@ export async function createCoordination(
   redisUrl?: string,
   options: CoordinationFactoryOptions = {},
 ): Promise<Coordination> {
-  if (redisUrl && redisUrl.trim() !== '') return RedisCoordination.connect(redisUrl.trim(), options);
+  if (redisUrl && redisUrl.trim() !== '') {
+    // ioredis loads only when Redis is configured (it is ~50 ms of an embedded start-up).
+    const { RedisCoordination } = await import('./coordination.redis.js');
+    return RedisCoordination.connect(redisUrl.trim(), options);
+  }
   return new MemoryCoordination();
 }

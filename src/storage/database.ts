@@ -1,11 +1,12 @@
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import v8 from 'node:v8';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kysely, Migrator, PostgresDialect, sql, type Migration, type MigrationProvider } from 'kysely';
-import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import { AppError } from '../core/errors.js';
+import { MIGRATIONS, MIGRATION_NAMES } from './migration-list.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { PGliteWorker, type PGliteHandle } from './pglite-worker.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -20,27 +21,50 @@ export interface Store {
   close(): Promise<void>;
 }
 
-const MIGRATIONS_DIR = join(fileURLToPath(new URL('.', import.meta.url)), 'migrations');
-
-// int8 (bigserial ids, counts) as strings on both engines, so ids never lose precision and look alike.
-const INT8_OID = 20;
-pg.types.setTypeParser(INT8_OID, (v) => v);
+// int8 (bigserial ids, counts) as strings on both engines, so ids never lose precision and look alike;
 // numeric as number: money amounts here fit comfortably in a double.
-pg.types.setTypeParser(1700, (v) => Number(v));
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** node-postgres, loaded only for DATABASE_URL (the embedded default never needs it). */
+async function loadPg(): Promise<typeof pg> {
+  const { default: pgModule } = await import('pg');
+  pgModule.types.setTypeParser(INT8_OID, (v) => v);
+  pgModule.types.setTypeParser(NUMERIC_OID, (v) => Number(v));
+  return pgModule;
+}
 
 // PostgreSQL's default 128MB buffer pool lives inside PGlite's WebAssembly memory and is never
 // given back; with 100k customers it alone pushes the process past 300 MB. The OS page cache still
 // holds the files, so a smaller pool costs a copy, not a disk read (bench/memory.bench.ts).
-const PGLITE_SHARED_BUFFERS = '32MB';
+const PGLITE_SHARED_BUFFERS = '16MB';
 
-/** Opens PostgreSQL when `databaseUrl` is given, else PGlite persisted under `dataDir`. */
-export async function openStore(options: { databaseUrl?: string; dataDir?: string; poolSize?: number }): Promise<Store> {
+/**
+ * Opens PostgreSQL when `databaseUrl` is given, else PGlite persisted under `dataDir` — in a worker
+ * thread unless `pgliteWorker` is false.
+ */
+export async function openStore(options: {
+  databaseUrl?: string; dataDir?: string; poolSize?: number; pgliteWorker?: boolean; pgliteOptimize?: boolean;
+}): Promise<Store> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options.poolSize ?? 10);
   if (!options.dataDir) throw new AppError('config_invalid', 'either DATABASE_URL or DATA_DIR must be set');
-  return openPGlite(options.dataDir);
+  if (!options.pgliteOptimize) baselineWasmOnly();
+  return openPGlite(options.dataDir, options.pgliteWorker ?? false);
+}
+
+/**
+ * V8 compiles WebAssembly twice: quickly (Liftoff), then hot functions again optimised (TurboFan).
+ * For PGlite's ~9 MB module the optimised copies cost ~50 MB of resident memory and a core's worth of
+ * background compiling at start-up, for no throughput we could measure on a turn (bench/memory,
+ * bench/webchat). The flag is process-wide and only affects modules compiled after it is set —
+ * PGlite compiles its module on open, so setting it here covers the main thread and the worker.
+ */
+function baselineWasmOnly(): void {
+  v8.setFlagsFromString('--liftoff-only');
 }
 
 async function openPostgres(url: string, max: number): Promise<Store> {
+  const pg = await loadPg();
   const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5_000 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
@@ -97,13 +121,20 @@ function guardedPool(pool: pg.Pool, location: string) {
   };
 }
 
-async function openPGlite(dataDir: string): Promise<Store> {
+async function openPGlite(dataDir: string, inWorker: boolean): Promise<Store> {
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const pglite = await PGlite.create(dir, {
-    parsers: { [INT8_OID]: (v: string) => v, 1700: (v: string) => Number(v) },
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
-  });
+  const settings = { shared_buffers: PGLITE_SHARED_BUFFERS };
+  let pglite: PGliteHandle;
+  if (inWorker) {
+    pglite = await PGliteWorker.open(dir, { settings });
+  } else {
+    const { PGlite } = await import('@electric-sql/pglite');
+    pglite = await PGlite.create(dir, {
+      parsers: { [INT8_OID]: (v: string) => v, [NUMERIC_OID]: (v: string) => Number(v) },
+      startParams: [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+    });
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
@@ -136,28 +167,18 @@ function redactUrl(url: string): string {
   }
 }
 
-/** Loads migrations from src/storage/migrations (files sort by their numeric prefix). */
-class FolderMigrationProvider implements MigrationProvider {
+/** The shipped migrations (src/storage/migration-list.ts). */
+class ListMigrationProvider implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
-    const files = readdirSync(MIGRATIONS_DIR)
-      .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-      .sort();
-    const out: Record<string, Migration> = {};
-    for (const file of files) {
-      out[file.replace(/\.(ts|js)$/, '')] = (await import(pathToFileURL(join(MIGRATIONS_DIR, file)).href)) as Migration;
-    }
-    return out;
+    return { ...MIGRATIONS };
   }
 }
 
 async function allApplied(db: Kysely<any>): Promise<boolean> {
-  const names = readdirSync(MIGRATIONS_DIR)
-    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.replace(/\.(ts|js)$/, ''));
   try {
     const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
     const applied = new Set(rows.map((r) => r.name));
-    return names.every((n) => applied.has(n));
+    return MIGRATION_NAMES.every((n) => applied.has(n));
   } catch {
     // No migration table yet (a fresh database): the migrator creates it.
     return false;
@@ -166,10 +187,10 @@ async function allApplied(db: Kysely<any>): Promise<boolean> {
 
 /** Applies pending migrations; returns the names applied. Safe to call from several instances at once. */
 export async function migrate(db: Kysely<any>): Promise<string[]> {
-  // Warm start: when every file is already recorded, skip loading (transpiling) them all.
+  // Warm start: when every migration is already recorded, skip the migrator's lock and bookkeeping.
   if (await allApplied(db)) return [];
   // Unordered: a migration merged later with a lower number still applies on a database that has newer ones.
-  const migrator = new Migrator({ db, provider: new FolderMigrationProvider(), allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider: new ListMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -1,4 +1,3 @@
-import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   PostgresAdapter,
@@ -11,14 +10,15 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
+import type { PGliteHandle } from './pglite-worker.js';
 
 /**
- * Kysely dialect for PGlite (PostgreSQL in WebAssembly, in process). PGlite has one session, so
+ * Kysely dialect for PGlite (PostgreSQL in WebAssembly; in process or in a worker thread). PGlite has one session, so
  * the driver hands out one connection at a time: a transaction holds it until commit/rollback and
  * other queries wait their turn instead of interleaving into the open transaction.
  */
 export class PGliteDialect implements Dialect {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteHandle) {}
   createAdapter() {
     return new PostgresAdapter();
   }
@@ -38,7 +38,7 @@ class PGliteDriver implements Driver {
   private queue: Array<() => void> = [];
   private busy = false;
 
-  constructor(pglite: PGlite) {
+  constructor(pglite: PGliteHandle) {
     this.connection = new PGliteConnection(pglite);
   }
   async init(): Promise<void> {}
@@ -71,7 +71,7 @@ class PGliteDriver implements Driver {
 }
 
 class PGliteConnection implements DatabaseConnection {
-  constructor(private readonly pglite: PGlite) {}
+  constructor(private readonly pglite: PGliteHandle) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const result = await this.pglite.query<R>(compiled.sql, compiled.parameters as unknown[]);

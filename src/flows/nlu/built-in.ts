@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { ROOT_DIR } from '../../core/config.js';
 import { IntentEngine, type IntentExample, type TrainOptions } from './intent-engine.js';
 
 /** Folder of the shipped training phrases (`<repo>/config/intents`). */
-export const DEFAULT_INTENTS_DIR = fileURLToPath(new URL('../../../config/intents/', import.meta.url));
+export const DEFAULT_INTENTS_DIR = path.join(ROOT_DIR, 'config', 'intents');
 
 /** Settings of the built-in model; part of the cache key, so changing them retrains. */
 // 0.45 rather than the CLINC-tuned 0.3: the built-in oos class is small, and a made-up word
