@@ -49,6 +49,11 @@ export class ChatRateLimiter {
     this.prefix = options.prefix ?? 'rl:chat';
   }
 
+  /** False when the per-session limit is `off` (nothing to count). */
+  get countsSessions(): boolean {
+    return !unlimited(this.session);
+  }
+
   /** Throws {@link RateLimitedError} when the session's bucket is empty. */
   async checkSession(sessionId: string): Promise<void> {
     await this.check(`${this.prefix}:session:${sessionId}`, this.session, 'chat session');
@@ -60,6 +65,7 @@ export class ChatRateLimiter {
   }
 
   private async check(key: string, rule: RateLimitRule, what: string): Promise<void> {
+    if (unlimited(rule)) return;
     let result: RateLimitResult;
     try {
       result = await this.coordination.consume(key, rule.points, rule.durationMs);
@@ -81,7 +87,7 @@ export function chatRateLimit(limiter: ChatRateLimiter, sessions: Pick<WebchatAd
   const guard: RequestHandler = async (req, res, next) => {
     try {
       await limiter.checkIp(clientIp(req));
-      const session = verifiedSession(req, sessions);
+      const session = limiter.countsSessions ? verifiedSession(req, sessions) : undefined;
       if (session) await limiter.checkSession(session);
     } catch (err) {
       if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
@@ -110,6 +116,11 @@ export function rateLimitedWebchat(adapter: WebchatAdapter, limiter: ChatRateLim
     },
   });
   return limited;
+}
+
+/** A limit set to `off` (parseRate gives it more points than any client can spend). */
+function unlimited(rule: RateLimitRule): boolean {
+  return rule.points >= Number.MAX_SAFE_INTEGER;
 }
 
 function verifiedSession(req: Request, sessions: Pick<WebchatAdapter, 'sessionId'>): string | undefined {

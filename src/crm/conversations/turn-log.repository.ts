@@ -81,8 +81,8 @@ export class TurnLogRepository {
   }
 
   /**
-   * One statement per batch (data-modifying CTEs): a single statement is atomic on its own, so
-   * the batch needs no begin/commit round trips — on PGlite every round trip blocks the event loop.
+   * One statement per batch (data-modifying CTEs in the `commit_turns` function): a single statement
+   * is atomic on its own, so the batch needs no begin/commit round trips.
    */
   private async writeBatch(records: TurnRecord[]): Promise<TurnCommit[]> {
     const { rows: [row] } = await batchStatement(records).execute(this.db);
@@ -107,7 +107,7 @@ interface BatchRow {
  * then, for the accepted ones only, their replies into the outbox, the conversations' new state
  * and the customers' last-seen time.
  */
-function batchStatement(records: TurnRecord[]) {
+export function batchStatement(records: TurnRecord[]) {
   const inbound = records.map((r, n) => ({ n,
     id: r.inbound.id, channel: r.inbound.channel, external_id: r.inbound.externalId,
     conversation_id: r.inbound.conversationId, customer_id: r.inbound.customerId, text: r.inbound.text,
@@ -122,41 +122,7 @@ function batchStatement(records: TurnRecord[]) {
       status: reply.delivered ? 'sent' : 'pending', inbound_id: r.inbound.id, seq: i,
     })),
   );
-  // A bot reply is written only while the bot still owns the thread: an agent who took over
-  // between the customer's message and this commit never has the bot talk over them.
-  return sql<BatchRow>`
-    with v as (
-      select * from jsonb_to_recordset(${JSON.stringify(inbound)}::jsonb) as r(id uuid, channel text, external_id text, conversation_id uuid,
-        customer_id uuid, text text, payload text, locale text, intent text, confidence real, flow text, received_at timestamptz, state jsonb, n int)
-    ), ins as (
-      insert into inbound_messages (id, channel, external_id, conversation_id, customer_id, text, payload, locale, intent, confidence, flow, received_at)
-      select id, channel, external_id, conversation_id, customer_id, text, payload, locale, intent, confidence, flow, received_at from v
-      on conflict (channel, external_id) do nothing
-      returning id
-    ), outs as (
-      insert into outbox (dedupe_key, conversation_id, customer_id, channel, recipient, kind, author, message, status, inbound_id, sent_at)
-      select r.dedupe_key, r.conversation_id, r.customer_id, r.channel, r.recipient, r.kind, 'bot', r.message, r.status, r.inbound_id,
-        case when r.status = 'sent' then now() else null end
-      from jsonb_to_recordset(${JSON.stringify(replies)}::jsonb) as r(dedupe_key text, conversation_id uuid, customer_id uuid, channel text,
-        recipient text, kind text, message jsonb, status text, inbound_id uuid, seq int)
-      join conversations c on c.id = r.conversation_id
-      where (r.kind <> 'reply' or c.owner = 'bot') and r.inbound_id in (select id from ins)
-      order by r.inbound_id, r.seq
-      on conflict (dedupe_key) do nothing
-      returning id, inbound_id, message, status
-    ), conv as (
-      update conversations c set state = coalesce(v.state, c.state), locale = v.locale,
-        last_message_at = greatest(coalesce(c.last_message_at, v.received_at), v.received_at), version = c.version + 1
-      -- The batch's last accepted turn of each conversation holds its newest state.
-      from (select distinct on (conversation_id) * from v where id in (select id from ins) order by conversation_id, n desc) v
-      where c.id = v.conversation_id
-    ), cust as (
-      -- Minute precision is plenty for "last seen" (segments count in days), and skipping the
-      -- rewrite spares every customers index (GIN tags included) on a chatty session's turns.
-      update customers c set last_seen_at = s.at
-      from (select customer_id, max(received_at) as at from v where id in (select id from ins) group by customer_id) s
-      where c.id = s.customer_id and (c.last_seen_at is null or c.last_seen_at < s.at - interval '1 minute')
-    )
-    select (select json_agg(id) from ins) as accepted,
-      (select json_agg(json_build_object('id', id::text, 'inbound_id', inbound_id, 'message', message, 'status', status) order by id) from outs) as outbox`;
+  // The statement itself is the database function `commit_turns` (migration 0014): planned once per
+  // session instead of once per batch, which is most of a lone turn's commit time on PGlite.
+  return sql<BatchRow>`select accepted, outbox from commit_turns(${JSON.stringify(inbound)}::jsonb, ${JSON.stringify(replies)}::jsonb)`;
 }
