@@ -54,10 +54,13 @@ export async function openStore(options: {
 
 /**
  * V8 compiles WebAssembly twice: quickly (Liftoff), then hot functions again optimised (TurboFan).
- * For PGlite's ~9 MB module the optimised copies cost ~50 MB of resident memory and a core's worth of
- * background compiling at start-up, for no throughput we could measure on a turn (bench/memory,
- * bench/webchat). The flag is process-wide and only affects modules compiled after it is set —
- * PGlite compiles its module on open, so setting it here covers the main thread and the worker.
+ * For PGlite's ~9 MB module the optimised copies cost ~50 MB of resident memory (284 → 233 MB with
+ * 100k customers, bench/memory) and a core's worth of background compiling at start-up. Chat turns
+ * are dominated by per-query overhead and run as fast without it (bench/webchat); heavy SQL — bulk
+ * imports, big segments, campaign fan-out — runs ~30 % slower (measured for issue 9, see its
+ * closing note), hence PGLITE_OPTIMIZE for shops that would rather spend the memory. The flag is
+ * process-wide and applies to modules compiled after it is set; PGlite compiles on open, so this
+ * covers the main thread and the worker alike.
  */
 function baselineWasmOnly(): void {
   v8.setFlagsFromString('--liftoff-only');

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 /**
  * `commit_turns(inbound, replies)`: the group commit of web-chat/Telegram/Slack turns as one plpgsql
  * function, so PostgreSQL plans its data-modifying CTEs once per session rather than on every batch
- * (on PGlite, planning was ~60% of a lone turn's commit: 2.5 ms → 1.0 ms, tmp measurements in the
+ * (on PGlite, planning was ~60% of a lone turn's commit: 2.5 ms → 1.0 ms, measured for the
  * issue 9 note). Inbound rows first (a redelivered message conflicts and is left out of everything
  * after it); then, for the accepted ones only, their replies into the outbox — a bot reply only while
  * the bot still owns the thread, so an agent who took over between the message and this commit is
