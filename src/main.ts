@@ -13,6 +13,7 @@ import { WebchatSessions } from './channels/webchat/webchat-session.js';
 import { attachWebchatSocket } from './channels/webchat/webchat-socket.js';
 import { loadConfig, parseRate, type AppConfig } from './core/config.js';
 import { Translator } from './core/i18n.js';
+import type { OutboundMessage } from './core/message.js';
 import { newToken } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { Metrics } from './core/metrics.js';
@@ -202,6 +203,7 @@ async function assemble(
   await staff.ensureBootstrapAdmin(adminToken);
   const webchatSecret = await settings.getOrCreate('webchat_secret', () => newToken(32));
   const webchat = new WebchatAdapter(new WebchatSessions(webchatSecret), (m) => pipeline.handle(m));
+  await relayWebchatPushes(webchat, coordination, log);
   channels.add(webchat);
   // Platform SDKs (bolt, telegraf, nodemailer: ~250 ms of start-up together) load only when configured.
   const slack = env.SLACK_BOT_TOKEN
@@ -283,6 +285,26 @@ async function assemble(
   }
   app.stop = () => shutdown(app, unlock);
   return app;
+}
+
+const WEBCHAT_PUSH_CHANNEL = 'webchat:push';
+
+/**
+ * Agent and campaign messages to a web chat visitor go out through whichever instance's sender
+ * leased the outbox row, while the visitor's socket may be open on another: pushes travel over the
+ * coordination pub/sub (Redis with REDIS_URL, in-process otherwise) and every instance delivers them
+ * to its own sockets. The subscription ends with coordination.close() at shutdown.
+ */
+async function relayWebchatPushes(webchat: WebchatAdapter, coordination: Coordination, log: Logger): Promise<void> {
+  await coordination.subscribe(WEBCHAT_PUSH_CHANNEL, (raw) => {
+    try {
+      const { conversation, message } = JSON.parse(raw) as { conversation: string; message: OutboundMessage };
+      webchat.deliver(conversation, message);
+    } catch (err) {
+      log.warn({ err }, 'ignored a malformed web chat push');
+    }
+  });
+  webchat.relayThrough({ publish: (conversation, message) => coordination.publish(WEBCHAT_PUSH_CHANNEL, JSON.stringify({ conversation, message })) });
 }
 
 /** WebSocket upgrades to any other path get a 404 instead of hanging (each socket serves its own path). */

@@ -15,6 +15,11 @@ export interface WebchatTurn {
   clientMessageId?: string;
 }
 
+/** Carries pushes to every instance (Redis pub/sub when several run): each delivers to its own sockets. */
+export interface WebchatRelay {
+  publish(conversation: string, message: OutboundMessage): Promise<void>;
+}
+
 /**
  * The shop's own web chat. Replies to a visitor's message come back in the HTTP response (the
  * pipeline commits them as delivered); messages that start elsewhere — an agent, a campaign — are
@@ -24,6 +29,7 @@ export class WebchatAdapter implements ChannelAdapter {
   readonly id = 'webchat';
   readonly inline = true;
   private readonly events = new EventEmitter();
+  private relay: WebchatRelay | null = null;
 
   constructor(
     private readonly sessions: WebchatSessions,
@@ -69,9 +75,24 @@ export class WebchatAdapter implements ChannelAdapter {
     return id;
   }
 
+  /**
+   * Pushes reach the visitor's sockets wherever they are connected: with a relay, `send` publishes and
+   * every instance (this one included) calls {@link deliver}; a failed publish fails the send, so the
+   * outbox retries it. Without one, pushes go to this process's sockets only.
+   */
+  relayThrough(relay: WebchatRelay): void {
+    this.relay = relay;
+  }
+
   async send(conversation: string, message: OutboundMessage): Promise<SendResult> {
-    this.events.emit(conversation, message);
+    if (this.relay) await this.relay.publish(conversation, message);
+    else this.deliver(conversation, message);
     return {};
+  }
+
+  /** Hands a pushed message to this process's open sockets for the conversation (if any). */
+  deliver(conversation: string, message: OutboundMessage): void {
+    this.events.emit(conversation, message);
   }
 
   /** Live messages for one session (used by the WebSocket endpoint). */
