@@ -211,7 +211,7 @@ async function assemble(
     : null;
   if (slack) channels.add(slack.adapter);
   const telegram = env.TELEGRAM_BOT_TOKEN
-    ? (await import('./channels/telegram/telegram.channel.js')).buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }), ...options.telegram })
+    ? (await import('./channels/telegram/telegram.channel.js')).buildTelegramChannel({ env, handle: (m) => pipeline.handle(m), log: log.child({ channel: 'telegram' }), shared: coordination, ...options.telegram })
     : null;
   if (telegram) channels.add(telegram.adapter);
   const email = env.SMTP_URL ? (await import('./channels/email/email.adapter.js')).buildEmailChannel(config.env as unknown as NodeJS.ProcessEnv) : null;

@@ -15,31 +15,68 @@ export interface TelegramPart {
   reply_markup?: { inline_keyboard: InlineButton[][] };
 }
 
+/** Where long button payloads are kept so any instance can resolve them (the coordination store). */
+export interface SharedKeys {
+  set(key: string, value: string, ttlMs: number): Promise<boolean>;
+  get(key: string): Promise<string | null>;
+}
+
+/** A pressed button can come weeks later (old chat history); after this its long payload is forgotten. */
+const SHARED_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
 /**
  * Button payloads longer than Telegram's 64-byte callback_data limit are sent as a short hash and
- * resolved here. The map lives in this process's memory only (bounded, oldest first out): after a
- * restart, or on another instance, such a button is reported as expired. Payloads up to 64 bytes —
- * all of the bot's own (`intent:<name>`) — need no mapping and survive restarts.
+ * resolved here. The map lives in this process (bounded, oldest first out); with a shared store
+ * (Redis when several instances run) each new hash is also written there before the message goes
+ * out ({@link flush}) and looked up there for a press this process has not seen ({@link load}), so a
+ * button works after a restart and on any instance for 30 days. Payloads up to 64 bytes — all of
+ * the bot's own (`intent:<name>`) — need no mapping at all.
  */
 export class CallbackDataStore {
   private readonly map = new Map<string, string>();
+  private unsaved: Array<[string, string]> = [];
 
-  constructor(private readonly capacity = 10_000) {}
+  constructor(private readonly capacity = 10_000, private readonly shared?: SharedKeys) {}
 
   /** callback_data for a payload (the payload itself when it fits). */
   encode(payload: string): string {
     if (Buffer.byteLength(payload) <= MAX_CALLBACK_DATA_BYTES && !payload.startsWith(HASH_PREFIX)) return payload;
     const key = HASH_PREFIX + createHash('sha256').update(payload).digest('base64url').slice(0, 22);
-    this.map.delete(key);
-    this.map.set(key, payload);
-    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    this.remember(key, payload);
+    if (this.shared) this.unsaved.push([key, payload]);
     return key;
   }
 
-  /** The payload behind callback_data; undefined for a hashed payload this process no longer knows. */
+  /** Writes hashes made since the last flush to the shared store; call before sending the message. */
+  async flush(): Promise<void> {
+    if (!this.shared || this.unsaved.length === 0) return;
+    const batch = this.unsaved;
+    this.unsaved = [];
+    try {
+      await Promise.all(batch.map(([key, payload]) => this.shared!.set(`tg:cb:${key}`, payload, SHARED_TTL_MS)));
+    } catch (err) {
+      this.unsaved.push(...batch);
+      throw err;
+    }
+  }
+
+  /** Fetches a hashed payload this process does not know from the shared store (before {@link decode}). */
+  async load(data: string): Promise<void> {
+    if (!this.shared || !data.startsWith(HASH_PREFIX) || this.map.has(data)) return;
+    const payload = await this.shared.get(`tg:cb:${data}`);
+    if (payload !== null) this.remember(data, payload);
+  }
+
+  /** The payload behind callback_data; undefined for a hashed payload nobody knows any more. */
   decode(data: string): string | undefined {
     if (!data.startsWith(HASH_PREFIX)) return data;
     return this.map.get(data);
+  }
+
+  private remember(key: string, payload: string): void {
+    this.map.delete(key);
+    this.map.set(key, payload);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Locale, OutboundMessage } from '../../core/message.js';
 import type { ChannelAdapter, InboundHandler, Pace, SendResult } from '../channel-adapter.js';
 import { describeError, toDeliveryError } from './telegram-errors.js';
 import { backoffMs, UpdatePoller } from './telegram-polling.js';
-import { CallbackDataStore, renderMessage } from './telegram-render.js';
+import { CallbackDataStore, renderMessage, type SharedKeys } from './telegram-render.js';
 import { normaliseUpdate } from './telegram-update.js';
 
 /** Telegram's documented limits: about one message a second per chat, 30 a second overall. */
@@ -31,6 +31,8 @@ export interface TelegramAdapterOptions {
   pollTimeoutSec?: number;
   /** Time-out of one Bot API call other than getUpdates (default 15 s). */
   callTimeoutMs?: number;
+  /** Shared keys (the coordination store) for long button payloads, so any instance resolves a press. */
+  shared?: SharedKeys;
 }
 
 export type UpdateOutcome = 'processed' | 'duplicate' | 'held' | 'ignored';
@@ -48,7 +50,7 @@ export class TelegramAdapter implements ChannelAdapter {
   readonly inline = false;
   readonly pacing?: ChannelAdapter['pacing'];
   readonly bot: Telegraf;
-  private readonly callbacks = new CallbackDataStore();
+  private readonly callbacks: CallbackDataStore;
   private readonly toldGroups = new Set<number>();
   /** Parts of a split message already delivered, so a retry does not repeat them. */
   private readonly progress = new Map<string, number>();
@@ -60,6 +62,7 @@ export class TelegramAdapter implements ChannelAdapter {
   private username: string | undefined;
 
   constructor(private readonly options: TelegramAdapterOptions) {
+    this.callbacks = new CallbackDataStore(10_000, options.shared);
     this.pacing = options.pacing === null ? undefined : (options.pacing ?? TELEGRAM_PACING);
     this.bot = new Telegraf(options.token, { telegram: { apiRoot: options.apiRoot ?? 'https://api.telegram.org', webhookReply: false } });
   }
@@ -88,6 +91,8 @@ export class TelegramAdapter implements ChannelAdapter {
 
   /** Handles one update (webhook or polling); resolves once the turn is committed, throws to have it re-sent. */
   async handleUpdate(update: Update): Promise<UpdateOutcome> {
+    const query = 'callback_query' in update ? update.callback_query : undefined;
+    if (query && 'data' in query && query.data) await this.callbacks.load(query.data);
     const n = normaliseUpdate(update, this.callbacks);
     if (n.kind === 'ignore') return 'ignored';
     if (n.kind === 'group') {
@@ -114,6 +119,8 @@ export class TelegramAdapter implements ChannelAdapter {
 
   async send(conversation: string, message: OutboundMessage): Promise<SendResult> {
     const parts = renderMessage(message, this.callbacks);
+    // Long button payloads are shared before the buttons exist anywhere a customer could press them.
+    await this.callbacks.flush();
     const key = `${conversation}:${createHash('sha1').update(JSON.stringify(message)).digest('base64url')}`;
     let lastId: number | undefined;
     for (let i = this.progress.get(key) ?? 0; i < parts.length; i++) {

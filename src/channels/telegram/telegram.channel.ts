@@ -4,7 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { telegramWebhookRoutes, TELEGRAM_WEBHOOK_PATH } from '../../http/routes/telegram.routes.js';
 import type { ChannelAdapter, InboundHandler } from '../channel-adapter.js';
-import { TelegramAdapter } from './telegram.adapter.js';
+import { TelegramAdapter, type TelegramAdapterOptions } from './telegram.adapter.js';
 
 export type TelegramEnv = Pick<Env, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_WEBHOOK_URL'> & { TELEGRAM_MODE?: Env['TELEGRAM_MODE'] };
 
@@ -18,6 +18,8 @@ export interface TelegramChannelOptions {
   pacing?: ChannelAdapter['pacing'] | null;
   /** getUpdates long-poll time-out in seconds. */
   pollTimeoutSec?: number;
+  /** The coordination store: long button payloads resolve on every instance. */
+  shared?: TelegramAdapterOptions['shared'];
 }
 
 /**
@@ -44,6 +46,7 @@ export function buildTelegramChannel(options: TelegramChannelOptions): { adapter
     log: options.log.child({ channel: 'telegram' }),
     pacing: options.pacing,
     pollTimeoutSec: options.pollTimeoutSec,
+    shared: options.shared,
   });
   const routes = mode === 'webhook' ? [telegramWebhookRoutes(adapter, env.TELEGRAM_WEBHOOK_SECRET!)] : [];
   return { adapter, routes };

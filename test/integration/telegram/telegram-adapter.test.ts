@@ -4,7 +4,9 @@ import { DeliveryError } from '../../../src/channels/channel-adapter.js';
 import { TelegramAdapter, type TelegramAdapterOptions } from '../../../src/channels/telegram/telegram.adapter.js';
 import { buildTelegramChannel } from '../../../src/channels/telegram/telegram.channel.js';
 import type { InboundMessage } from '../../../src/core/message.js';
+import { RedisCoordination } from '../../../src/storage/coordination.redis.js';
 import type { TurnResult } from '../../../src/flows/pipeline.js';
+import { requireRedis } from '../../setup/servers.js';
 import { callbackQueryUpdate, FakeTelegramApi, groupTextUpdate, privateTextUpdate } from '../../fakes/telegram-api.fake.js';
 
 const log = pino({ level: 'silent' });
@@ -143,6 +145,26 @@ describe('the Telegram adapter against a fake Bot API', () => {
     expect(received[0]).toMatchObject({ id: 'cbq:q-9', payload: long, conversation: '9' });
     const expired = fake.callsOf('answerCallbackQuery').find((c) => c.payload.callback_query_id === 'q-10')!;
     expect(expired.payload.text).toMatch(/expired/);
+  });
+
+  it.skipIf(!requireRedis())('resolves a long button payload on another instance (shared through Redis)', async () => {
+    const [one, two] = await Promise.all([RedisCoordination.connect(requireRedis()!), RedisCoordination.connect(requireRedis()!)]);
+    try {
+      // Instance one only sends (no polling); instance two receives the press.
+      const sender = adapter({ shared: one });
+      const receiver = adapter({ shared: two });
+      await receiver.start();
+      const long = `order:${'B2044-'.repeat(20)}:${Date.now()}`;
+      await sender.send('11', { text: 'Pick one', buttons: [{ label: 'This order', payload: long }] });
+      const keyboard = fake.messagesTo(11)[0].payload.reply_markup as { inline_keyboard: Array<Array<{ callback_data?: string }>> };
+      const pick = keyboard.inline_keyboard.flat()[0];
+      expect(pick.callback_data).toMatch(/^#h:/);
+      fake.pushUpdate(callbackQueryUpdate({ id: 11, data: pick.callback_data!, queryId: 'q-11' }));
+      await fake.waitUntil(() => received.length === 1);
+      expect(received[0]).toMatchObject({ id: 'cbq:q-11', payload: long, conversation: '11' });
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
   });
 
   it('ignores group chats without a turn and tells each group once', async () => {
