@@ -26,6 +26,7 @@ interface Waiter {
 interface StoredValue {
   value: string;
   expiry: NodeJS.Timeout;
+  expiresAt: number;
 }
 
 /** Options for {@link MemoryCoordination}. */
@@ -124,13 +125,19 @@ export class MemoryCoordination implements Coordination {
     const expiry = unrefTimer(() => {
       if (this.values.get(key)?.expiry === expiry) this.values.delete(key);
     }, ttlMs);
-    this.values.set(key, { value, expiry });
+    this.values.set(key, { value, expiry, expiresAt: Date.now() + ttlMs });
     return true;
   }
 
   async get(key: string): Promise<string | null> {
     this.assertOpen();
     return this.values.get(key)?.value ?? null;
+  }
+
+  async ttl(key: string): Promise<number> {
+    this.assertOpen();
+    const stored = this.values.get(key);
+    return stored ? Math.max(0, stored.expiresAt - Date.now()) : 0;
   }
 
   async delete(key: string): Promise<void> {

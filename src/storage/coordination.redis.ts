@@ -152,6 +152,11 @@ export class RedisCoordination implements Coordination {
     return this.run('get', () => this.client.get(this.key(key)));
   }
 
+  async ttl(key: string): Promise<number> {
+    const ms = await this.run('ttl', () => this.client.pttl(this.key(key)));
+    return ms > 0 ? ms : 0;
+  }
+
   async delete(key: string): Promise<void> {
     await this.run('delete', () => this.client.del(this.key(key)));
   }

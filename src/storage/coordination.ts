@@ -36,6 +36,8 @@ export interface Coordination {
   /** Sets a key with a TTL; with `onlyIfAbsent`, returns false when the key already exists. */
   set(key: string, value: string, ttlMs: number, onlyIfAbsent?: boolean): Promise<boolean>;
   get(key: string): Promise<string | null>;
+  /** Milliseconds until `key` expires; 0 when it does not exist (or has no expiry). */
+  ttl(key: string): Promise<number>;
   delete(key: string): Promise<void>;
   publish(channel: string, message: string): Promise<void>;
   subscribe(channel: string, handler: (message: string) => void): Promise<Unsubscribe>;

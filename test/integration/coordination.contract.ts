@@ -169,6 +169,18 @@ export function describeCoordinationContract(
       expect(await b.get(k)).toBeNull();
     });
 
+    it('reports the time a key has left, and 0 for a missing or expired key', async () => {
+      const k = key('ttl');
+      expect(await b.ttl(k)).toBe(0);
+      await a.set(k, 'x', 2000);
+      const left = await b.ttl(k);
+      expect(left).toBeGreaterThan(1500);
+      expect(left).toBeLessThanOrEqual(2000);
+      await a.set(k, 'y', 100);
+      await sleep(250);
+      expect(await b.ttl(k)).toBe(0);
+    });
+
     it('refuses an onlyIfAbsent set while the key exists and overwrites on a plain set', async () => {
       const k = key('kv');
       expect(await a.set(k, 'first', 5000, true)).toBe(true);
