@@ -171,7 +171,9 @@ export class OutboxSender {
 
   private async attempt(adapter: ChannelAdapter, row: ClaimedDelivery): Promise<'sent' | 'deferred' | 'final'> {
     try {
-      await this.repo.markSendStarted(row.id);
+      // Only campaign rows need the mark (a crash after it closes them instead of resending);
+      // replies and notices are retried after a crash either way, so they skip the extra write.
+      if (row.kind === 'campaign') await this.repo.markSendStarted(row.id);
       const result = await adapter.send(row.recipient, row.message);
       await this.repo.markSent(row.id, result.platformMessageId);
       this.metrics.sends.inc({ channel: row.channel, result: 'sent' });

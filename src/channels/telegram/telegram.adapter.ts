@@ -91,8 +91,9 @@ export class TelegramAdapter implements ChannelAdapter {
 
   /** Handles one update (webhook or polling); resolves once the turn is committed, throws to have it re-sent. */
   async handleUpdate(update: Update): Promise<UpdateOutcome> {
-    const query = 'callback_query' in update ? update.callback_query : undefined;
-    if (query && 'data' in query && query.data) await this.callbacks.load(query.data);
+    // Updates come from the network: anything may be of the wrong type here (the fuzz suite sends such).
+    const data = (update as { callback_query?: { data?: unknown } }).callback_query?.data;
+    if (typeof data === 'string') await this.callbacks.load(data);
     const n = normaliseUpdate(update, this.callbacks);
     if (n.kind === 'ignore') return 'ignored';
     if (n.kind === 'group') {
