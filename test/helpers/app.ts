@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { silentLogger } from '../../src/core/logger.js';
 import { startApp, type App, type AppOptions } from '../../src/main.js';
 
@@ -14,6 +15,31 @@ export function tempDataDir(prefix = 'patron-app-'): { dir: string; cleanup: () 
 export async function startTestApp(env: Record<string, string> = {}, options: Omit<AppOptions, 'env'> = {}): Promise<App> {
   // Chat flood limits off by default: every test client is 127.0.0.1; the limiter has its own tests.
   return startApp({ env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off', ...env }, logger: silentLogger, ...options });
+}
+
+/**
+ * The usual test-file set-up in one call: an app on its own temp DATA_DIR, started in `beforeAll`
+ * and stopped (the dir removed) in `afterAll`. The result stands in for the running app — it forwards
+ * every property to it — so a test reads `app.url` as if it held the app itself; touching it before
+ * `beforeAll` ran throws.
+ */
+export function useTestApp(env: Record<string, string> = {}, options: Omit<AppOptions, 'env'> = {}, prefix?: string): App {
+  const data = tempDataDir(prefix);
+  let app: App | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ DATA_DIR: data.dir, ...env }, options);
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    data.cleanup();
+  });
+  return new Proxy({} as App, {
+    get(_target, key) {
+      if (!app) throw new Error(`the test app is not started yet (read app.${String(key)} inside a test or hook)`);
+      const value = Reflect.get(app, key) as unknown;
+      return typeof value === 'function' ? value.bind(app) : value;
+    },
+  });
 }
 
 /** POSTs JSON and returns status + parsed body. */

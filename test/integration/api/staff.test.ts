@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../src/main.js';
-import { postJson, startTestApp, tempDataDir } from '../../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { postJson, useTestApp } from '../../helpers/app.js';
 
-const data = tempDataDir();
-let app: App;
 const ADMIN = 'admin-token-for-tests-0123456789';
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir, ADMIN_TOKEN: ADMIN }, { classifier: { classify: () => ({ intent: 'oos', confidence: 0 }) } });
-});
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({ ADMIN_TOKEN: ADMIN }, { classifier: { classify: () => ({ intent: 'oos', confidence: 0 }) } });
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 

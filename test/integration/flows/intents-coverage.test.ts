@@ -1,20 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_DIR } from '../../../src/core/config.js';
-import type { App } from '../../../src/main.js';
-import { postJson, startTestApp, tempDataDir } from '../../helpers/app.js';
+import { postJson, useTestApp } from '../../helpers/app.js';
 
-const data = tempDataDir();
-let app: App;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-}, 120_000);
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp();
 
 /** What the fallback says in either language: a recognised intent must never end there. */
 const FALLBACK = /didn't quite get|not sure I understood|still didn't catch|没太明白|没听懂|还是没明白/i;

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import type { App } from '../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { chatLoad, NO_CHAT_LIMITS, percentiles } from '../../soak/support/soak.js';
 
-const data = tempDataDir('patron-burst-');
-let app: App;
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir, DEMO_DATA: 'false', ...NO_CHAT_LIMITS });
-});
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({ DEMO_DATA: 'false', ...NO_CHAT_LIMITS }, {}, 'patron-burst-');
 
 describe('a burst of web-chat sessions', () => {
   it('answers 100 sessions × 5 messages at once with no error, each message recorded and answered once', async () => {

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../../helpers/app.js';
 import { Chat, giveOrder, payloads } from './care-chat.js';
 
-const data = tempDataDir('patron-care-loyalty-');
-let app: App;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-});
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({}, {}, 'patron-care-loyalty-');
 
 const chat = () => new Chat(app);
 

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { careShortcuts } from '../../../../src/flows/care/index.js';
-import type { App } from '../../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { useTestApp } from '../../../helpers/app.js';
 import { Chat, giveOrder, payloads } from './care-chat.js';
 
-const data = tempDataDir('patron-care-tickets-');
-let app: App;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-});
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({}, {}, 'patron-care-tickets-');
 
 const chat = () => new Chat(app);
 const ticketNumber = (text: string) => /T-\d{6}/.exec(text)?.[0];

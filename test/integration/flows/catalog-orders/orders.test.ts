@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../../src/main.js';
+import { describe, expect, it } from 'vitest';
 import { signIdentityLink, signShopBody } from '../../../../src/crm/shop/index.js';
-import { postJson, startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { postJson, useTestApp } from '../../../helpers/app.js';
 import { Chat } from './chat-kit.js';
 
 const SECRET = 'catalog-orders-test-secret';
-const data = tempDataDir('patron-co-orders-');
-let app: App;
 const text = Chat.text;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir, SHOP_WEBHOOK_SECRET: SECRET });
-}, 120_000);
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({ SHOP_WEBHOOK_SECRET: SECRET }, {}, 'patron-co-orders-');
 
 /** A web-chat session already linked (by a shop-signed link) to a demo shop customer. */
 async function chatAs(shopCustomerId: string): Promise<Chat> {

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../../helpers/app.js';
 import { Chat } from './chat-kit.js';
 
-const data = tempDataDir('patron-co-product-');
-let app: App;
 const chat = () => new Chat(app.url!);
 const text = Chat.text;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-}, 120_000);
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp({}, {}, 'patron-co-product-');
 
 describe('product questions in English', () => {
   it('answers the price of a discounted product with the final price', async () => {

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../../../helpers/app.js';
 import { payloads, Visitor } from './chat.js';
 
-const data = tempDataDir();
-let app: App;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-}, 120_000);
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp();
 
 /** A chat-only customer with a name and e-mail on the profile. */
 async function knownVisitor(name: string, email: string): Promise<{ v: Visitor; id: string }> {

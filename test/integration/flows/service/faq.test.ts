@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locale } from '../../../../src/core/message.js';
 import { faqBook } from '../../../../src/flows/service/faq.config.js';
-import type { App } from '../../../../src/main.js';
-import { startTestApp, tempDataDir } from '../../../helpers/app.js';
+import { useTestApp } from '../../../helpers/app.js';
 import { FALLBACK_TEXT, payloads, Visitor } from './chat.js';
 
-const data = tempDataDir();
-let app: App;
 
-beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: data.dir });
-}, 120_000);
-afterAll(async () => {
-  await app?.stop();
-  data.cleanup();
-});
+const app = useTestApp();
 
 const book = faqBook();
 
