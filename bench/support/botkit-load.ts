@@ -1,6 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { percentile } from '../harness.js';
-import type { LoadResult } from './load.js';
+import { loadResultOf, type LoadResult } from './load.js';
 
 /**
  * A variant of `load.ts` for the Botkit comparison: the same keep-alive clients in a worker thread,
@@ -74,15 +73,5 @@ async function client(id, latencies) {
 
 /** Runs the load in a worker thread against `job.url` and summarises it like `runLoad`. */
 export function runBotkitLoad(job: BotkitLoadJob): Promise<LoadResult> {
-  const worker = new Worker(WORKER, { eval: true, workerData: job });
-  return new Promise((resolve, reject) => {
-    worker.once('error', reject);
-    worker.once('message', (m: { seconds: number; latencies: number[]; errors: number; requests: number }) => {
-      void worker.terminate();
-      resolve({
-        requests: m.requests, errors: m.errors, seconds: m.seconds, rps: m.requests / m.seconds,
-        p50: percentile(m.latencies, 50), p99: percentile(m.latencies, 99),
-      });
-    });
-  });
+  return loadResultOf(new Worker(WORKER, { eval: true, workerData: job }));
 }

@@ -13,7 +13,11 @@ export interface LoadResult {
 
 /** Runs the HTTP load generator in a worker thread against `url`. */
 export function runLoad(job: { url: string; concurrency: number; perClient: number; texts: string[]; session?: boolean }): Promise<LoadResult> {
-  const worker = new Worker(fileURLToPath(new URL('./load-worker.mjs', import.meta.url)), { workerData: { session: false, ...job } });
+  return loadResultOf(new Worker(fileURLToPath(new URL('./load-worker.mjs', import.meta.url)), { workerData: { session: false, ...job } }));
+}
+
+/** Waits for a load worker's one report (`{seconds, latencies, errors, requests}`) and summarises it. */
+export function loadResultOf(worker: Worker): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', (m: { seconds: number; latencies: number[]; errors: number; requests: number }) => {

@@ -29,6 +29,10 @@ const optionalString = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** An on/off switch: `true`/`1` or `false`/`0`. */
+const flag = (byDefault: boolean) =>
+  z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default(byDefault ? 'true' : 'false').transform((v) => v === 'true' || v === '1');
+
 const url = (protocols: string[]) =>
   optionalString.refine(
     (v) => {
@@ -81,12 +85,12 @@ const envSchema = z.object({
   CHAT_IP_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 120/10 (messages per seconds), or off'),
   HANDOFF_IDLE_MINUTES: z.coerce.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1').max(10080, 'must be at most 10080 (a week)').default(15),
   TRUST_PROXY: z.string().min(1).default('loopback'),
-  BOTKIT_WEB: z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default('0').transform((v) => v === 'true' || v === '1'),
-  DEMO_DATA: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
-  /** Embedded PGlite in a worker thread instead of on the main thread (helps with ≥ 3 cores; ~15 MB more memory). */
-  PGLITE_WORKER: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
-  /** Let V8 optimise PGlite's WebAssembly (TurboFan): heavy SQL (imports, segments, campaigns) ~30% faster, ~50 MB more memory. */
-  PGLITE_OPTIMIZE: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  BOTKIT_WEB: flag(false),
+  DEMO_DATA: flag(true),
+  /** Embedded PGlite in a worker thread instead of on the main thread (~15 MB more memory; a gain needs spare cores). */
+  PGLITE_WORKER: flag(false),
+  /** Let V8 optimise PGlite's WebAssembly (TurboFan): heavy SQL (imports, segments, campaigns) ~30% less time, ~50 MB more memory. */
+  PGLITE_OPTIMIZE: flag(false),
 });
 
 

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { AppError } from '../core/errors.js';
 import { MIGRATIONS, MIGRATION_NAMES } from './migration-list.js';
 import { PGliteDialect } from './pglite-dialect.js';
-import { PGliteWorker, type PGliteHandle } from './pglite-worker.js';
+import { PGliteWorker, startParamsFor, type PGliteHandle } from './pglite-worker.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -57,10 +57,10 @@ export async function openStore(options: {
  * For PGlite's ~9 MB module the optimised copies cost ~50 MB of resident memory (284 → 233 MB with
  * 100k customers, bench/memory) and a core's worth of background compiling at start-up. Chat turns
  * are dominated by per-query overhead and run as fast without it (bench/webchat); heavy SQL — bulk
- * imports, big segments, campaign fan-out — runs ~30 % slower (measured for issue 9, see its
- * closing note), hence PGLITE_OPTIMIZE for shops that would rather spend the memory. The flag is
- * process-wide and applies to modules compiled after it is set; PGlite compiles on open, so this
- * covers the main thread and the worker alike.
+ * imports, big segments, campaign fan-out — takes ~45 % longer (an aggregation over 100k
+ * customers: 90 → 131 ms, measured for issue 9), hence PGLITE_OPTIMIZE for shops that would
+ * rather spend the memory. The flag is process-wide and applies to modules compiled after it is
+ * set; PGlite compiles on open, so this covers the main thread and the worker alike.
  */
 function baselineWasmOnly(): void {
   v8.setFlagsFromString('--liftoff-only');
@@ -139,7 +139,7 @@ async function openPGlite(dataDir: string, inWorker: boolean): Promise<Store> {
     const { PGlite } = await import('@electric-sql/pglite');
     pglite = await PGlite.create(dir, {
       parsers: { [INT8_OID]: (v: string) => v, [NUMERIC_OID]: (v: string) => Number(v) },
-      startParams: [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])],
+      startParams: [...PGlite.defaultStartParams, ...startParamsFor(settings)],
     });
   }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });

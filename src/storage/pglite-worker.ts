@@ -14,6 +14,11 @@ export interface PGliteOpenOptions {
   settings: Record<string, string>;
 }
 
+/** PostgreSQL `-c name=value` start parameters for PGlite from a settings map. */
+export function startParamsFor(settings: Record<string, string>): string[] {
+  return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+}
+
 /** Fields of a PostgreSQL error that callers look at (SQLSTATE `code`, `constraint`, …), kept across the thread boundary. */
 const ERROR_FIELDS = ['code', 'detail', 'hint', 'constraint', 'table', 'column', 'schema', 'severity', 'position', 'where'] as const;
 
@@ -88,7 +93,7 @@ export class PGliteWorker implements PGliteHandle {
 
   /** Starts the worker and waits until PGlite has opened `dir`. */
   static async open(dir: string, options: PGliteOpenOptions): Promise<PGliteWorker> {
-    const startParams = Object.entries(options.settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+    const startParams = startParamsFor(options.settings);
     const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dir, startParams, pglite }, stdout: false, stderr: false });
     const handle = new PGliteWorker(worker, dir);

@@ -2,18 +2,8 @@ import { sql } from 'kysely';
 import type { Db } from '../../storage/database.js';
 import type { LocaleResults } from './campaign.types.js';
 
-interface Row {
-  locale: string;
-  targeted: number;
-  queued: number;
-  deferred: number;
-  sent: number;
-  failed: number;
-  replied: number;
-  unsubscribed: number;
-  orders: number;
-  revenue: number;
-}
+/** The SQL's row: the figures of {@link LocaleResults} except suppression counts, and `deferred` by its column name. */
+type Row = Omit<LocaleResults, 'suppressed' | 'deferredQuietHours'> & { deferred: number };
 
 /** Outcome figures of a campaign per locale, computed from its deliveries in SQL. */
 export class CampaignResultsRepository {

@@ -107,7 +107,7 @@ interface BatchRow {
  * then, for the accepted ones only, their replies into the outbox, the conversations' new state
  * and the customers' last-seen time.
  */
-export function batchStatement(records: TurnRecord[]) {
+function batchStatement(records: TurnRecord[]) {
   const inbound = records.map((r, n) => ({ n,
     id: r.inbound.id, channel: r.inbound.channel, external_id: r.inbound.externalId,
     conversation_id: r.inbound.conversationId, customer_id: r.inbound.customerId, text: r.inbound.text,
