@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Update } from 'telegraf/types';
-import type { App } from '../../src/main.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { privateTextUpdate } from '../fakes/telegram-api.fake.js';
 import { startTelegramApp, WEBHOOK_SECRET, type TelegramTestApp } from '../integration/telegram/telegram-app.js';
-import { chatLoad, mapLimit, NO_CHAT_LIMITS, percentiles, SOAK, sleep, waitUntil } from './support/soak.js';
+import { chatLoad, mapLimit, NO_CHAT_LIMITS, percentiles, SOAK, sleep, waitUntil, webchatLedger } from './support/soak.js';
 
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 1000);
 const PER_SESSION = Number(process.env.SOAK_MESSAGES ?? 20);
@@ -13,16 +12,8 @@ const TG_USERS = Number(process.env.SOAK_TG_USERS ?? 300);
 const TG_PER_USER = Number(process.env.SOAK_TG_MESSAGES ?? 5);
 
 describe.skipIf(!SOAK)('web chat under 1,000 concurrent sessions (embedded PGlite)', () => {
-  const data = tempDataDir('patron-soak-load-');
-  let app: App;
-  beforeAll(async () => {
-    // One load generator on one IP stands for a thousand visitors: the flood limits would refuse it.
-    app = await startTestApp({ DATA_DIR: data.dir, DEMO_DATA: 'false', ...NO_CHAT_LIMITS });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    data.cleanup();
-  });
+  // One load generator on one IP stands for a thousand visitors: the flood limits would refuse it.
+  const app = useTestApp({ DEMO_DATA: 'false', ...NO_CHAT_LIMITS }, {}, 'patron-soak-load-');
 
   it(`answers ${SESSIONS} sessions × ${PER_SESSION} messages with no error, and every message is recorded and answered exactly once`, async () => {
     const result = await chatLoad({ url: `${app.url}/chat/messages`, sessions: SESSIONS, perSession: PER_SESSION });
@@ -32,18 +23,12 @@ describe.skipIf(!SOAK)('web chat under 1,000 concurrent sessions (embedded PGlit
     expect(result.errors).toHaveLength(0);
     expect(result.requests).toBe(SESSIONS * PER_SESSION);
 
-    const db = app.store.db;
-    const inbound = await sql<{ n: number; conversations: number }>`
-      select count(*)::int as n, count(distinct conversation_id)::int as conversations from inbound_messages where channel = 'webchat'`.execute(db);
-    const replies = await sql<{ n: number; unsent: number }>`
-      select count(*)::int as n, count(*) filter (where status <> 'sent')::int as unsent from outbox where channel = 'webchat' and inbound_id is not null`.execute(db);
-    const unanswered = await sql<{ n: number }>`
-      select count(*)::int as n from inbound_messages i where i.channel = 'webchat' and not exists (select 1 from outbox o where o.inbound_id = i.id)`.execute(db);
-    console.log(`[soak] web chat rows: ${inbound.rows[0].n} inbound in ${inbound.rows[0].conversations} conversations, ${replies.rows[0].n} replies (returned to clients: ${result.replies}), ${unanswered.rows[0].n} unanswered`);
-    expect(inbound.rows[0]).toEqual({ n: SESSIONS * PER_SESSION, conversations: SESSIONS });
+    const ledger = await webchatLedger(app.store.db);
+    console.log(`[soak] web chat rows: ${ledger.inbound} inbound in ${ledger.conversations} conversations, ${ledger.replies} replies (returned to clients: ${result.replies}), ${ledger.unanswered} unanswered`);
+    expect({ n: ledger.inbound, conversations: ledger.conversations }).toEqual({ n: SESSIONS * PER_SESSION, conversations: SESSIONS });
     // What the clients got back is exactly what was committed: nothing lost, nothing doubled.
-    expect(replies.rows[0]).toEqual({ n: result.replies, unsent: 0 });
-    expect(unanswered.rows[0].n).toBe(0);
+    expect({ n: ledger.replies, unsent: ledger.unsent }).toEqual({ n: result.replies, unsent: 0 });
+    expect(ledger.unanswered).toBe(0);
   });
 });
 

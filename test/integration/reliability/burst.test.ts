@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { useTestApp } from '../../helpers/app.js';
-import { chatLoad, NO_CHAT_LIMITS, percentiles } from '../../soak/support/soak.js';
+import { chatLoad, NO_CHAT_LIMITS, percentiles, webchatLedger } from '../../soak/support/soak.js';
 
 const app = useTestApp({ DEMO_DATA: 'false', ...NO_CHAT_LIMITS }, {}, 'patron-burst-');
 
@@ -11,11 +10,7 @@ describe('a burst of web-chat sessions', () => {
     const lat = percentiles(result.latencies);
     console.log(`[burst] ${result.requests} turns in ${result.seconds.toFixed(1)} s; ms p50 ${lat.p50} p95 ${lat.p95} p99 ${lat.p99}`);
     expect(result.errors).toEqual([]);
-    const counts = await sql<{ inbound: number; conversations: number; replies: number; unanswered: number }>`
-      select (select count(*)::int from inbound_messages where channel = 'webchat') as inbound,
-        (select count(distinct conversation_id)::int from inbound_messages where channel = 'webchat') as conversations,
-        (select count(*)::int from outbox where channel = 'webchat' and inbound_id is not null) as replies,
-        (select count(*)::int from inbound_messages i where not exists (select 1 from outbox o where o.inbound_id = i.id)) as unanswered`.execute(app.store.db);
-    expect(counts.rows[0]).toEqual({ inbound: 500, conversations: 100, replies: result.replies, unanswered: 0 });
+    const { inbound, conversations, replies, unanswered } = await webchatLedger(app.store.db);
+    expect({ inbound, conversations, replies, unanswered }).toEqual({ inbound: 500, conversations: 100, replies: result.replies, unanswered: 0 });
   }, 30_000);
 });

@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import type { Db } from '../../../src/storage/database.js';
 
 /** Chat flood limits off: a load generator is one client on one IP standing for many visitors. */
 export const NO_CHAT_LIMITS = { CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' } as const;
@@ -58,3 +60,14 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, tim
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the web chat committed: inbound rows, their conversations, reply rows (and how many not sent), unanswered messages. */
+export async function webchatLedger(db: Db): Promise<{ inbound: number; conversations: number; replies: number; unsent: number; unanswered: number }> {
+  const { rows } = await sql<{ inbound: number; conversations: number; replies: number; unsent: number; unanswered: number }>`
+    select (select count(*)::int from inbound_messages where channel = 'webchat') as inbound,
+      (select count(distinct conversation_id)::int from inbound_messages where channel = 'webchat') as conversations,
+      (select count(*)::int from outbox where channel = 'webchat' and inbound_id is not null) as replies,
+      (select count(*)::int from outbox where channel = 'webchat' and inbound_id is not null and status <> 'sent') as unsent,
+      (select count(*)::int from inbound_messages i where i.channel = 'webchat' and not exists (select 1 from outbox o where o.inbound_id = i.id)) as unanswered`.execute(db);
+  return rows[0];
+}
