@@ -271,7 +271,10 @@ async function assemble(
       rawRouters: [...(slack?.routes ?? []), ...(telegram?.routes ?? []), ...(extra.raw ?? [])],
       beforeScrape: async () => metrics.outboxDepth.set(await outbox.depth()),
     });
-    app.server = createServer(http);
+    // Idle keep-alive connections stay open longer than a proxy's or client pool's usual 60 s: with
+    // Node's 5 s default, a client reusing a socket the server is just closing gets ECONNRESET
+    // (seen once in the 1,000-session soak on a loaded machine).
+    app.server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: KEEP_ALIVE_MS + 1_000 }, http);
     attachWebchatSocket(app.server, rateLimitedWebchat(webchat, chatLimiter), { conversations, transcripts, log, defaultLocale: env.DEFAULT_LOCALE });
     if (botkitWeb) botkitWeb.bridge.attachWebSocket(app.server);
     app.agentSocket = await attachAgentSocket(app.server, { staff, coordination });
@@ -287,6 +290,7 @@ async function assemble(
   return app;
 }
 
+const KEEP_ALIVE_MS = 65_000;
 const WEBCHAT_PUSH_CHANNEL = 'webchat:push';
 
 /**
