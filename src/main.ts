@@ -26,6 +26,7 @@ import { SettingsRepository } from './crm/settings/settings.repository.js';
 import type { FlowServices } from './flows/flow-services.js';
 import { buildCrm, type Crm, type CrmDeps } from './composition/crm.wiring.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { tableMaintenanceJob } from './storage/maintenance.js';
 import { loadDemoData } from './crm/catalog/demo-data.js';
 import { allFlows } from './flows/all-flows.js';
 import { careShortcuts } from './flows/care/index.js';
@@ -185,6 +186,8 @@ async function assemble(
   wakeSender = () => void sender.wakeAll();
   const scheduler = new Scheduler(coordination, log.child({ part: 'scheduler' }), env.TZ);
   for (const job of crm.jobs) scheduler.add(job);
+  const maintenance = tableMaintenanceJob(store, log.child({ part: 'maintenance' }));
+  if (maintenance) scheduler.add(maintenance);
   const workspace = buildHandoffWorkspace({
     db, translator, coordination, configDir: config.configDir, log: log.child({ part: 'handoff' }),
     wake: () => void sender.wakeAll(), invalidate: (id) => participants.invalidate(id), idleMinutes: env.HANDOFF_IDLE_MINUTES,
@@ -237,6 +240,9 @@ async function assemble(
   await sender.start();
   await slackDesk?.start();
   scheduler.start();
+  // Stats counters start from zero on every PGlite open, so the first pass (tables never vacuumed
+  // or analysed, e.g. after an upgrade or a bulk load by SQL) runs now rather than at the first fire.
+  if (maintenance) void scheduler.runNow(maintenance.name).catch((err) => log.error({ err }, 'table maintenance failed'));
 
   if (options.http !== false) {
     const extra = options.extraRouters?.(app) ?? {};

@@ -30,6 +30,8 @@ export class Scheduler {
   private readonly tasks = new Map<string, { job: Job; task?: ScheduledTask }>();
   private readonly coordinator: CoordinationRunCoordinator;
   private running = false;
+  /** Runs under way (scheduled or `runNow`), so `stop` can let them finish before the stores close. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(coordination: Coordination, private readonly log: Logger, private readonly defaultTimezone?: string) {
     this.coordinator = new CoordinationRunCoordinator(coordination);
@@ -47,12 +49,22 @@ export class Scheduler {
     for (const name of this.tasks.keys()) this.schedule(name);
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops firing, then waits up to `graceMs` for runs under way: a job cut off by the store closing
+   * under it would only roll back and log an error, and its work would wait for the next fire.
+   */
+  async stop(graceMs = 30_000): Promise<void> {
     this.running = false;
     for (const entry of this.tasks.values()) {
       await entry.task?.destroy();
       entry.task = undefined;
     }
+    if (this.inFlight.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs)));
+    const finished = Promise.allSettled([...this.inFlight]).then(() => false);
+    if (await Promise.race([finished, timedOut])) this.log.warn({ running: this.inFlight.size, graceMs }, 'scheduled jobs still running at shutdown');
+    clearTimeout(timer);
   }
 
   /** Next fire time of a job (for the admin UI and tests). */
@@ -64,7 +76,14 @@ export class Scheduler {
   async runNow(name: string, at = new Date()): Promise<unknown> {
     const entry = this.tasks.get(name);
     if (!entry) throw new AppError('not_found', `no job named ${name}`);
-    return entry.job.run(at);
+    return this.track(entry.job.run(at));
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
+    this.inFlight.add(run);
+    const done = () => void this.inFlight.delete(run);
+    run.then(done, done);
+    return run;
   }
 
   private schedule(name: string): void {
@@ -74,7 +93,7 @@ export class Scheduler {
       job.cron,
       async (ctx) => {
         try {
-          await job.run(ctx.date);
+          await this.track(job.run(ctx.date));
         } catch (err) {
           this.log.error({ err, job: job.name }, 'scheduled job failed');
         }

@@ -38,6 +38,9 @@ async function loadPg(): Promise<typeof pg> {
 // given back; with 100k customers it alone pushes the process past 300 MB. The OS page cache still
 // holds the files, so a smaller pool costs a copy, not a disk read (bench/memory.bench.ts).
 const PGLITE_SHARED_BUFFERS = '16MB';
+// The same holds for what VACUUM and index builds take (64MB by default): a table maintenance pass
+// over many dead rows would keep that much for good. A smaller budget costs extra index passes.
+const PGLITE_MAINTENANCE_WORK_MEM = '16MB';
 
 /**
  * Opens PostgreSQL when `databaseUrl` is given, else PGlite persisted under `dataDir` — in a worker
@@ -127,7 +130,7 @@ function guardedPool(pool: pg.Pool, location: string) {
 async function openPGlite(dataDir: string, inWorker: boolean): Promise<Store> {
   const dir = join(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const settings = { shared_buffers: PGLITE_SHARED_BUFFERS };
+  const settings = { shared_buffers: PGLITE_SHARED_BUFFERS, maintenance_work_mem: PGLITE_MAINTENANCE_WORK_MEM };
   // A new data dir is created (initdb) in a throwaway worker thread: initdb's WebAssembly memory
   // (~450 MB at its peak) goes away with the thread instead of staying with the server until its
   // first restart — first-start RSS 712 → 363 MB for ~0.5 s more (measured for the issue 9 note).

@@ -60,3 +60,34 @@ describe('scheduler with single-fire election', () => {
     expect(() => s.add({ name: 'bad', cron: 'every day', run: async () => {} })).toThrow(/job bad: "every day" is not a valid cron expression/);
   });
 });
+
+describe('scheduler shutdown', () => {
+  it('waits for a run under way (scheduled or run now) before stop resolves', async () => {
+    const s = new Scheduler(new MemoryCoordination(), silentLogger);
+    const finished: string[] = [];
+    const slow = (name: string) => async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      finished.push(name);
+    };
+    s.add({ name: 'every-second', cron: '* * * * * *', run: slow('scheduled') });
+    s.add({ name: 'manual', cron: '0 0 1 1 *', run: slow('manual') });
+    s.start();
+    await new Promise((r) => setTimeout(r, 1100)); // at least one fire has started
+    void s.runNow('manual');
+    await s.stop();
+    expect(finished).toContain('scheduled');
+    expect(finished).toContain('manual');
+  });
+
+  it('gives up after the grace period on a run that never ends, and says so', async () => {
+    const warnings: unknown[] = [];
+    const log = { ...silentLogger, warn: (obj: unknown) => void warnings.push(obj) } as typeof silentLogger;
+    const s = new Scheduler(new MemoryCoordination(), log);
+    s.add({ name: 'stuck', cron: '0 0 1 1 *', run: () => new Promise(() => {}) });
+    void s.runNow('stuck');
+    const started = performance.now();
+    await s.stop(100);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(warnings).toEqual([{ running: 1, graceMs: 100 }]);
+  });
+});
