@@ -7,16 +7,18 @@ import { join } from 'node:path';
 import { captureIntervals, loadBotkit, loadOptionalExport, NO_STORAGE } from '../src/channels/botkit/botkit-loader.js';
 import { silentLogger } from '../src/core/logger.js';
 import { startApp } from '../src/main.js';
-import { row, round, type BenchReport } from './harness.js';
+import { row, type BenchReport, type BenchRow } from './harness.js';
 import { runBotkitLoad } from './support/botkit-load.js';
-import type { LoadResult } from './support/load.js';
+import { alternating, ROUNDS } from './support/load.js';
+import { benchStores } from './support/stores.js';
 
 /**
- * Web-chat turn throughput of Patron (`POST /chat/messages`, full pipeline on embedded PGlite)
+ * Web-chat turn throughput of Patron (`POST /chat/messages`, full pipeline; on embedded PGlite and,
+ * when one can be had, a PostgreSQL server: bench/support/stores.ts)
  * beside a bare Botkit echo bot (`bot.reply(m, m.text)`) on Botkit's web adapter
  * (`botbuilder-adapter-web`) on its own express server, in webhook mode — the adapter collects the
  * turn's replies and answers the POST with them (`[{type:'message', text}]`), the same
- * request/answer pattern as Patron's web chat — under the same load generator in the same run.
+ * request/answer pattern as Patron's web chat — under the same load generator, in alternating rounds.
  */
 const TEXTS = ['hi', 'thanks', 'what can you do?', '你好', 'hello there', 'bye', 'help me please', '谢谢'];
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -64,27 +66,33 @@ export default async function botkitBench(): Promise<BenchReport> {
   const echo = await botkitWebEcho();
   if ('skipped' in echo) return { name, rows: [], skipped: echo.skipped };
   const dir = mkdtempSync(join(tmpdir(), 'patron-bench-botkit-'));
-  const app = await startApp({ env: { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
+  const { stores, missing, close } = await benchStores(dir);
+  const rows: BenchRow[] = [];
+  const extra: Record<string, unknown> = {};
   try {
-    const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS };
-    const patron = { ...job, url: `${app.url}/chat/messages`, shape: 'patron' as const };
-    const botkit = { ...job, url: echo.url, shape: 'web' as const };
-    // Warm both up (JIT, first-session inserts) before measuring.
-    await runBotkitLoad({ ...botkit, perClient: 10 });
-    await runBotkitLoad({ ...patron, perClient: 10 });
-    const base: LoadResult = await runBotkitLoad(botkit);
-    const ours: LoadResult = await runBotkitLoad(patron);
-    return {
-      name,
-      rows: [
-        row('throughput', ours.rps, base.rps, 'req/s', { target: 'product goal ≥ 1.5' }),
-        row('latency p50', ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
-        row('latency p99', ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
-      ],
-      extra: { errors: { ours: ours.errors, baseline: base.errors }, requests: { ours: ours.requests, baseline: base.requests }, seconds: { ours: round(ours.seconds), baseline: round(base.seconds) } },
-    };
+    for (const store of stores) {
+      const app = await startApp({ env: { ...store.env, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
+      try {
+        const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS };
+        const patron = { ...job, url: `${app.url}/chat/messages`, shape: 'patron' as const };
+        const botkit = { ...job, url: echo.url, shape: 'web' as const };
+        await runBotkitLoad({ ...botkit, perClient: 10 });
+        await runBotkitLoad({ ...patron, perClient: 10 });
+        const { base, ours, rps } = await alternating(ROUNDS, () => runBotkitLoad(botkit), () => runBotkitLoad(patron));
+        rows.push(
+          row(`throughput, ${store.label}`, ours.rps, base.rps, 'req/s', { target: 'product goal ≥ 1.5', note: `median of ${ROUNDS} alternating rounds` }),
+          row(`latency p50, ${store.label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
+          row(`latency p99, ${store.label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
+        );
+        extra[store.label] = { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: { ours: ours.requests, baseline: base.requests } };
+      } finally {
+        await app.stop();
+      }
+    }
+    if (missing) extra['PostgreSQL server'] = `not measured: ${missing}`;
+    return { name, rows, extra };
   } finally {
-    await app.stop();
+    await close();
     await echo.close();
     rmSync(dir, { recursive: true, force: true });
   }

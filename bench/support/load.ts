@@ -29,3 +29,24 @@ export function loadResultOf(worker: Worker): Promise<LoadResult> {
     });
   });
 }
+
+/** How many alternating rounds the throughput benches run (BENCH_ROUNDS, default 3). */
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+/**
+ * Runs the baseline and ours alternately `rounds` times, so a slow spell of the machine hits both
+ * sides alike. Each side is reported by its median-throughput round (its latencies come from that
+ * same run); every round's throughput is kept for the report.
+ */
+export async function alternating(
+  rounds: number, base: () => Promise<LoadResult>, ours: () => Promise<LoadResult>,
+): Promise<{ base: LoadResult; ours: LoadResult; rps: { base: number[]; ours: number[] } }> {
+  const runs: { base: LoadResult[]; ours: LoadResult[] } = { base: [], ours: [] };
+  for (let i = 0; i < rounds; i++) {
+    runs.base.push(await base());
+    runs.ours.push(await ours());
+  }
+  const median = (list: LoadResult[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor((list.length - 1) / 2)];
+  const rps = (list: LoadResult[]) => list.map((r) => Math.round(r.rps));
+  return { base: median(runs.base), ours: median(runs.ours), rps: { base: rps(runs.base), ours: rps(runs.ours) } };
+}

@@ -16,7 +16,7 @@ import type { TestProject } from 'vitest/node';
 const run = promisify(execFile);
 const DIR_PREFIX = 'patron-servers-';
 
-interface Started {
+export interface Started {
   url: string | null;
   note: string;
   stop(): Promise<void>;
@@ -148,7 +148,12 @@ function redisAnswers(port: number): Promise<boolean> {
 
 // ---------------------------------------------------------------- postgres
 
-async function startPostgres(root: string): Promise<Started> {
+/**
+ * A private PostgreSQL cluster under `root` on a free port, with database `patron_test`. Tests run it
+ * without durability (fsync off: the cluster is thrown away); `durable` keeps PostgreSQL's defaults,
+ * for benchmarks that stand for a production server.
+ */
+export async function startPostgres(root: string, options: { durable?: boolean } = {}): Promise<Started> {
   const bin = findPostgresBin();
   if (!bin) return nothing('PostgreSQL binaries (initdb, pg_ctl) not found (apt-get install postgresql, or set TEST_DATABASE_URL)');
   const asUser = postgresRunner();
@@ -157,12 +162,13 @@ async function startPostgres(root: string): Promise<Started> {
   const data = join(dir, 'data');
   mkdirSync(dir);
   if (asUser.uid !== undefined) chownSync(dir, asUser.uid, asUser.gid!);
-  // --no-sync and fsync=off: the cluster is thrown away, durability would only cost time.
+  // --no-sync and fsync=off for tests: the cluster is thrown away, durability would only cost time.
   await run(...asUser.cmd(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '-N']));
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+    const durability = options.durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+    const serverOptions = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${durability} -c max_connections=200`;
     try {
       await run(...asUser.cmd(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '20', '-o', serverOptions, 'start']));
     } catch (err) {
