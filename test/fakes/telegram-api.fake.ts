@@ -12,8 +12,9 @@ export interface FakeCall {
   at: number;
 }
 
-/** A scripted failure for the next calls of a method. */
+/** A scripted outcome for the next calls of a method (`ok` lets a call through, to fail a later one). */
 export type FakeFailure =
+  | { kind: 'ok' }
   | { kind: 'rate_limited'; retryAfter: number }
   | { kind: 'server_error'; status?: number }
   | { kind: 'blocked' }
@@ -105,7 +106,7 @@ export class FakeTelegramApi {
     if (payload === null) return send(res, 400, { ok: false, error_code: 400, description: 'Bad Request: invalid request body' });
     this.calls.push({ method, payload, at: Date.now() });
     const failure = this.failures.get(method)?.shift();
-    if (failure) return this.fail(res, failure);
+    if (failure && failure.kind !== 'ok') return this.fail(res, failure);
     try {
       const result = await this.answer(method, payload, req);
       if (result instanceof ApiFailure) return send(res, result.code, { ok: false, error_code: result.code, description: result.description });

@@ -19,6 +19,7 @@ export interface TelegramPart {
 export interface SharedKeys {
   set(key: string, value: string, ttlMs: number): Promise<boolean>;
   get(key: string): Promise<string | null>;
+  delete(key: string): Promise<void>;
 }
 
 /** A pressed button can come weeks later (old chat history); after this its long payload is forgotten. */

@@ -35,6 +35,10 @@ export interface TelegramAdapterOptions {
   shared?: SharedKeys;
 }
 
+const SPLIT_PREFIX = 'tg:split:';
+/** Longer than the outbox keeps retrying a message. */
+const SPLIT_TTL_MS = 24 * 3600_000;
+
 export type UpdateOutcome = 'processed' | 'duplicate' | 'held' | 'ignored';
 
 type CallOptions = NonNullable<Parameters<Telegram['callApi']>[2]>;
@@ -122,24 +126,45 @@ export class TelegramAdapter implements ChannelAdapter {
     const parts = renderMessage(message, this.callbacks);
     // Long button payloads are shared before the buttons exist anywhere a customer could press them.
     await this.callbacks.flush();
-    const key = `${conversation}:${createHash('sha1').update(JSON.stringify(message)).digest('base64url')}`;
+    const key = parts.length > 1 ? `${conversation}:${createHash('sha1').update(JSON.stringify(message)).digest('base64url')}` : '';
     let lastId: number | undefined;
-    for (let i = this.progress.get(key) ?? 0; i < parts.length; i++) {
+    for (let i = key ? await this.partsDone(key) : 0; i < parts.length; i++) {
       try {
         const sent = await this.call('sendMessage', { chat_id: chatId(conversation), ...parts[i] });
         lastId = sent.message_id;
       } catch (err) {
         throw toDeliveryError(err, `telegram sendMessage to chat ${conversation}${parts.length > 1 ? ` (part ${i + 1}/${parts.length})` : ''}`);
       }
-      if (i < parts.length - 1) this.rememberProgress(key, i + 1);
+      if (i < parts.length - 1) await this.rememberProgress(key, i + 1);
     }
-    this.progress.delete(key);
+    if (key) await this.forgetProgress(key);
     return lastId === undefined ? {} : { platformMessageId: String(lastId) };
   }
 
-  private rememberProgress(key: string, done: number): void {
+  /**
+   * Parts of a split message already delivered: kept here and, with a shared store, there too, so a
+   * retry on another instance or after a restart (Redis) carries on instead of repeating them. The
+   * shared copy is best effort: if it cannot be written, a retry elsewhere repeats parts (at least
+   * once), it never loses one.
+   */
+  private async partsDone(key: string): Promise<number> {
+    const local = this.progress.get(key);
+    if (local !== undefined || !this.options.shared) return local ?? 0;
+    const shared = await this.options.shared.get(`${SPLIT_PREFIX}${key}`).catch(() => null);
+    return Number(shared) || 0;
+  }
+
+  private async rememberProgress(key: string, done: number): Promise<void> {
     this.progress.set(key, done);
     if (this.progress.size > 1000) this.progress.delete(this.progress.keys().next().value!);
+    await this.options.shared?.set(`${SPLIT_PREFIX}${key}`, String(done), SPLIT_TTL_MS).catch((err: unknown) => {
+      this.options.log.warn({ err }, 'telegram: could not share the progress of a split message');
+    });
+  }
+
+  private async forgetProgress(key: string): Promise<void> {
+    this.progress.delete(key);
+    await this.options.shared?.delete(`${SPLIT_PREFIX}${key}`).catch(() => {});
   }
 
   /** getMe, then the receiving side; retried with back-off until it works or the adapter stops. */

@@ -167,6 +167,44 @@ describe('the Telegram adapter against a fake Bot API', () => {
     }
   });
 
+  const longText = () => Array.from({ length: 3 }, (_, i) => `Part ${i + 1}. ` + 'Our return policy is simple and fair. '.repeat(100)).join('\n\n');
+
+  it('carries on with a split message after a failed part instead of repeating the parts already sent', async () => {
+    const a = adapter();
+    const text = longText();
+    fake.failNext('sendMessage', 1, { kind: 'ok' });
+    fake.failNext('sendMessage', 1, { kind: 'server_error', status: 502 });
+    const err = await a.send('21', { text }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ failure: 'retry', message: expect.stringMatching(/part 2\/\d/) });
+    await a.send('21', { text });
+    const texts = fake.messagesTo(21).map((c) => c.payload.text as string);
+    // part 1 once, part 2 twice (the failed call and its retry), then the rest: nothing delivered twice.
+    expect(texts[1]).toBe(texts[2]);
+    expect([texts[0], ...texts.slice(2)].join('')).toBe(text);
+    // Done: the same message sent again later goes out whole.
+    const before = fake.messagesTo(21).length;
+    await a.send('21', { text });
+    expect(fake.messagesTo(21).length - before).toBe(texts.length - 1);
+  });
+
+  it.skipIf(!requireRedis())('carries on with a split message on another instance (progress shared through Redis)', async () => {
+    const [one, two] = await Promise.all([RedisCoordination.connect(requireRedis()!), RedisCoordination.connect(requireRedis()!)]);
+    try {
+      const first = adapter({ shared: one });
+      const second = adapter({ shared: two });
+      const text = `${longText()} ${Date.now()}`;
+      fake.failNext('sendMessage', 1, { kind: 'ok' });
+      fake.failNext('sendMessage', 1, { kind: 'server_error', status: 502 });
+      await expect(first.send('22', { text })).rejects.toMatchObject({ failure: 'retry' });
+      await second.send('22', { text });
+      const texts = fake.messagesTo(22).map((c) => c.payload.text as string);
+      expect(texts[1]).toBe(texts[2]);
+      expect([texts[0], ...texts.slice(2)].join('')).toBe(text);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
+
   it('ignores group chats without a turn and tells each group once', async () => {
     const a = adapter();
     await a.start();
