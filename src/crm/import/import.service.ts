@@ -18,7 +18,7 @@ export interface ImportOptions {
 interface Handler<T> {
   parse(data: unknown): { ok: true; row: T } | { ok: false; reason: string };
   key(row: T): string;
-  write(db: Db, rows: T[]): Promise<BatchResult & { customerIds?: string[] }>;
+  write(db: Db, rows: T[]): Promise<BatchResult>;
 }
 
 const handlers: { [K in ImportKind]: Handler<K extends 'products' ? CatalogRow : K extends 'customers' ? CustomerImportRow : OrderImportRow> } = {
@@ -35,7 +35,14 @@ const handlers: { [K in ImportKind]: Handler<K extends 'products' ? CatalogRow :
   orders: {
     parse: zodParser(orderImportSchema),
     key: (r) => r.id,
-    write: (db, rows) => new OrderImportRepository(db).upsertBatch(rows),
+    // Totals move with the orders, in the same transaction: recomputed once at the end, a crash
+    // between the two left committed orders that a re-run finds unchanged and never counts.
+    write: async (db, rows) => {
+      const repo = new OrderImportRepository(db);
+      const result = await repo.upsertBatch(rows);
+      await repo.recomputeTotals(result.customerIds);
+      return result;
+    },
   },
 };
 
@@ -74,7 +81,6 @@ export class ImportService {
     const rows = [...valid.values()];
     const batchSize = options.batchSize ?? 500;
     const perTx = batchSize * (options.batchesPerTransaction ?? 10);
-    const customerIds = new Set<string>();
     let done = source.length - rows.length;
     options.onProgress?.(done, source.length);
     for (let i = 0; i < rows.length; i += perTx) {
@@ -85,10 +91,8 @@ export class ImportService {
         summary.updated += result.updated;
         summary.unchanged += result.unchanged;
         for (const r of result.rejected) reject({ line: batch[r.index].line, reason: r.reason, row: batch[r.index].data });
-        for (const id of result.customerIds ?? []) customerIds.add(id);
       }
     }
-    if (kind === 'orders') await new OrderImportRepository(this.db).recomputeTotals([...customerIds]);
     summary.rejectedRows.sort((a, b) => a.line - b.line);
     summary.rejected = summary.rejectedRows.length;
     summary.seconds = Math.round((performance.now() - started) / 10) / 100;
@@ -98,7 +102,7 @@ export class ImportService {
   private async writeChunk<R extends { line: number; data: unknown; row: unknown }>(handler: Handler<unknown>, chunk: R[], batchSize: number, progress: (n: number) => void) {
     try {
       return await this.db.transaction().execute(async (trx) => {
-        const out: { result: BatchResult & { customerIds?: string[] }; batch: R[] }[] = [];
+        const out: { result: BatchResult; batch: R[] }[] = [];
         for (let j = 0; j < chunk.length; j += batchSize) {
           const batch = chunk.slice(j, j + batchSize);
           out.push({ result: await handler.write(trx, batch.map((b) => b.row)), batch });
@@ -109,7 +113,7 @@ export class ImportService {
     } catch {
       // Something in this chunk broke a constraint: find it by writing row by row.
       progress(-chunk.length);
-      const out: { result: BatchResult & { customerIds?: string[] }; batch: R[] }[] = [];
+      const out: { result: BatchResult; batch: R[] }[] = [];
       for (const item of chunk) {
         try {
           const result = await this.db.transaction().execute((trx) => handler.write(trx, [item.row]));
