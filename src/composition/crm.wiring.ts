@@ -82,7 +82,7 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
     orderListeners: [loyaltyModule.listener], outbox: deps.outbox,
     onLinked: (identity, outcome) => deps.onIdentityLinked?.(identity, outcome.previousCustomerId),
     onErased: (customerId) => deps.onCustomerErased?.(customerId),
-    onListenerFailure: (f) => log.error({ err: f.error, eventId: f.eventId, listener: f.listener }, 'order listener failed; the shop redelivery will retry it'),
+    onListenerFailure: (f) => log.error({ err: f.error, eventId: f.eventId, listener: f.listener }, 'order listener failed; a redelivery or the dispatch sweeper will retry it'),
   });
   const handoff = new HandoffService(db, (r) => deps.onHandoffRequested?.(r));
   const daily = (name: string, hour: number, run: (now: Date) => Promise<unknown>): Job => ({ name, cron: `0 ${hour} * * *`, timezone: config.env.TZ, run });
@@ -94,6 +94,8 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
     ...(deps.campaignOptions?.jobs === false ? [] : campaigns.jobs),
     // Picks up catalog rows written by other instances or a CLI import.
     { name: 'catalog.sync', cron: '*/30 * * * * *', run: () => catalog.syncChanges() },
+    // Order events whose listeners failed or whose process died before they ran.
+    { name: 'orders.dispatch-sweep', cron: '23 * * * * *', run: () => shop.shopWebhook.resumePending() },
   ];
   return {
     clock, consent, customers: shop.customers, orders: shop.orders, shopWebhook: shop.shopWebhook, loyalty: loyaltyModule.loyalty,

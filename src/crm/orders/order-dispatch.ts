@@ -1,4 +1,6 @@
+import type { Db } from '../../storage/database.js';
 import type { OrderEvent, OrderEventListener } from './order-events.js';
+import './order.types.js';
 
 export interface ListenerFailure {
   listener: string;
@@ -26,4 +28,36 @@ export async function dispatchOrderEvent(
     }
   }
   return failures;
+}
+
+/**
+ * Dispatches an event whose `shop_events` row was written (claimed) in the transaction that applied
+ * it, once that transaction has committed, and notes the outcome on the row: dispatched, or the
+ * claim released so that a redelivery or the dispatch sweeper (`ShopWebhookService.resumePending`)
+ * runs the listeners again (they are idempotent by event id).
+ */
+export async function dispatchRecorded(
+  db: Db,
+  listeners: readonly OrderEventListener[],
+  event: OrderEvent,
+  onFailure: (f: ListenerFailure) => void,
+  now: Date,
+): Promise<ListenerFailure[]> {
+  const failures = await dispatchOrderEvent(listeners, event, onFailure);
+  const update = failures.length === 0 ? { dispatched_at: now } : { dispatch_claimed_at: null };
+  await db.updateTable('shop_events').set(update).where('id', '=', event.eventId).execute();
+  return failures;
+}
+
+/** The `shop_events` row for an order event Patron itself caused (no shop will redeliver it), claimed for dispatch. */
+export async function recordOwnOrderEvent(db: Db, event: OrderEvent, now: Date): Promise<void> {
+  await db
+    .insertInto('shop_events')
+    .values({
+      id: event.eventId, type: event.type, occurred_at: event.occurredAt, received_at: now,
+      payload: JSON.stringify({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, source: 'patron', data: { id: event.order.id } }),
+      dispatch_claimed_at: now, dispatched_at: null,
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
 }

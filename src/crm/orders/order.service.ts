@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../storage/database.js';
-import { dispatchOrderEvent, type ListenerFailure } from './order-dispatch.js';
-import type { OrderEventListener, OrderStatus } from './order-events.js';
+import { dispatchRecorded, recordOwnOrderEvent, type ListenerFailure } from './order-dispatch.js';
+import type { OrderEvent, OrderEventListener, OrderStatus } from './order-events.js';
 import { OrderRepository } from './order.repository.js';
 import { CHANGEABLE_STATUSES, estimateDelivery, type DeliveryEstimate } from './order-rules.js';
 import type { Order, ShippingAddress } from './order.types.js';
@@ -56,14 +56,20 @@ export class OrderService {
    */
   async cancel(customerId: string, orderId: string): Promise<Order> {
     const at = this.clock.now();
-    const { order, previousStatus } = await this.db.transaction().execute(async (trx) => {
+    // The event is recorded with the change, so a crash before the listeners ran (loyalty takes the
+    // order's points back) leaves it for the dispatch sweeper instead of losing it.
+    const { order, event } = await this.db.transaction().execute(async (trx) => {
       const repo = new OrderRepository(trx);
       const current = await this.changeable(repo, customerId, orderId, 'cancelled');
       await repo.change(current.id, { status: 'cancelled', stamp: { column: 'cancelled_at', at }, at });
       await repo.recomputeCustomerTotals(customerId);
-      return { order: (await repo.findById(current.id))!, previousStatus: current.status };
+      const order = (await repo.findById(current.id))!;
+      const event: OrderEvent = { eventId: `patron-cancel:${order.id}`, type: 'order.cancelled', occurredAt: at, order: toEventOrder(order, customerId), previousStatus: current.status };
+      await recordOwnOrderEvent(trx, event, at);
+      return { order, event };
     });
-    await dispatchOrderEvent(this.listeners, { eventId: `patron-cancel:${order.id}`, type: 'order.cancelled', occurredAt: at, order: toEventOrder(order, customerId), previousStatus }, this.onListenerFailure);
+    // A failed listener is reported (onListenerFailure) and retried by the sweeper; the customer's cancellation stands.
+    await dispatchRecorded(this.db, this.listeners, event, this.onListenerFailure, this.clock.now());
     return order;
   }
 

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../storage/database.js';
 import { CustomerRepository } from '../customers/customer.repository.js';
-import { dispatchOrderEvent, type ListenerFailure } from '../orders/order-dispatch.js';
+import { dispatchRecorded, type ListenerFailure } from '../orders/order-dispatch.js';
 import type { OrderEvent, OrderEventListener, OrderStatus } from '../orders/order-events.js';
 import { applyShopOrder } from '../orders/order-sync.js';
 import { toEventOrder } from '../orders/order.service.js';
@@ -18,6 +18,8 @@ export type ShopEventResult = { status: 'processed'; eventId: string; type: Shop
 
 /** A dispatch claimed this long ago without finishing is taken over by a redelivery (its process died). */
 export const DISPATCH_CLAIM_MS = 60_000;
+/** The sweeper leaves undispatched events older than this alone. */
+const PENDING_DISPATCH_MAX_AGE_MS = 7 * 24 * 3600_000;
 
 /**
  * Applies shop events exactly once per event id: the `shop_events` row is written in the same
@@ -84,19 +86,44 @@ export class ShopWebhookService {
   }
 
   private async dispatch(event: OrderEvent): Promise<void> {
-    const failures = await dispatchOrderEvent(this.deps.orderListeners ?? [], event, this.deps.onListenerFailure ?? (() => {}));
-    if (failures.length === 0) {
-      await this.db.updateTable('shop_events').set({ dispatched_at: this.clock.now() }).where('id', '=', event.eventId).execute();
-      return;
-    }
-    // Released at once, so the shop's next redelivery retries the listeners (they are idempotent by event id).
-    await this.db.updateTable('shop_events').set({ dispatch_claimed_at: null }).where('id', '=', event.eventId).execute();
+    // On failure the claim is released at once, so the shop's next redelivery (or the sweeper) retries.
+    const failures = await dispatchRecorded(this.db, this.deps.orderListeners ?? [], event, this.deps.onListenerFailure ?? (() => {}), this.clock.now());
+    if (failures.length === 0) return;
     const names = failures.map((f) => f.listener).join(', ');
     throw new AppError('unavailable', `event ${event.eventId} was recorded but listener ${names} failed; redeliver it to retry`);
   }
 
-  /** On a redelivery: takes over a dispatch that never finished (failed, or its process died). */
-  private async resumeDispatch(eventId: string): Promise<void> {
+  /**
+   * The dispatch sweeper (a scheduled job): finishes order-event dispatches that failed or whose
+   * process died, oldest first — events Patron caused itself (a customer's cancellation) have no
+   * shop to redeliver them, and a shop may give up redelivering. Events over a week old are left
+   * alone (a listener failing that long needs a person). Returns how many were finished / failed.
+   */
+  async resumePending(limit = 100): Promise<{ dispatched: number; failed: number }> {
+    const now = this.clock.now();
+    const rows = await this.db
+      .selectFrom('shop_events')
+      .select('id')
+      .where('dispatched_at', 'is', null)
+      .where('type', 'like', 'order.%')
+      .where('received_at', '>', new Date(now.getTime() - PENDING_DISPATCH_MAX_AGE_MS))
+      .where((eb) => eb.or([eb('dispatch_claimed_at', 'is', null), eb('dispatch_claimed_at', '<', new Date(now.getTime() - DISPATCH_CLAIM_MS))]))
+      .orderBy('received_at')
+      .limit(limit)
+      .execute();
+    const result = { dispatched: 0, failed: 0 };
+    for (const { id } of rows) {
+      try {
+        if (await this.resumeDispatch(id)) result.dispatched++;
+      } catch {
+        result.failed++; // reported through onListenerFailure; the claim is released for the next sweep
+      }
+    }
+    return result;
+  }
+
+  /** On a redelivery: takes over a dispatch that never finished (failed, or its process died). True when this call dispatched it. */
+  private async resumeDispatch(eventId: string): Promise<boolean> {
     const now = this.clock.now();
     const claimed = await this.db
       .updateTable('shop_events')
@@ -106,11 +133,16 @@ export class ShopWebhookService {
       .where((eb) => eb.or([eb('dispatch_claimed_at', 'is', null), eb('dispatch_claimed_at', '<', new Date(now.getTime() - DISPATCH_CLAIM_MS))]))
       .returning(['type', 'occurred_at', 'payload'])
       .executeTakeFirst();
-    if (!claimed || !claimed.type.startsWith('order.')) return;
+    if (!claimed || !claimed.type.startsWith('order.')) return false;
     const orderId = (claimed.payload as { data?: { id?: string } }).data?.id;
     const order = orderId ? await this.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst() : undefined;
-    if (!order?.customer_id) return;
+    if (!order?.customer_id) {
+      // Nothing to tell listeners about (the order or its customer is gone): close the row.
+      await this.db.updateTable('shop_events').set({ dispatched_at: now }).where('id', '=', eventId).execute();
+      return false;
+    }
     await this.dispatch({ eventId, type: claimed.type as OrderEvent['type'], occurredAt: claimed.occurred_at, order: toEventOrder(order, order.customer_id) });
+    return true;
   }
 }
 

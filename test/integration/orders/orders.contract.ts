@@ -49,6 +49,36 @@ export function describeOrdersContract(name: string, open: () => Promise<Store |
       expect(env.kit.listener.for(`patron-cancel:${o.orderId}`).map((e) => [e.type, e.previousStatus])).toEqual([['order.cancelled', 'paid']]);
     });
 
+    it('keeps a cancellation whose listener failed, and the dispatch sweeper tells the listener once', async (t) => {
+      if (!env.store) return t.skip();
+      const o = await placeOrder('paid');
+      const eventId = `patron-cancel:${o.orderId}`;
+      env.kit.listener.failNext = 1;
+      expect((await env.kit.module.orders.cancel(o.customerId, o.orderId)).status).toBe('cancelled');
+      expect(env.kit.listener.for(eventId)).toEqual([]);
+      const row = await env.store!.db.selectFrom('shop_events').select(['dispatched_at', 'dispatch_claimed_at']).where('id', '=', eventId).executeTakeFirstOrThrow();
+      expect(row).toEqual({ dispatched_at: null, dispatch_claimed_at: null });
+      expect((await env.kit.module.shopWebhook.resumePending()).dispatched).toBeGreaterThanOrEqual(1);
+      expect(env.kit.listener.for(eventId).map((e) => [e.type, e.order.status])).toEqual([['order.cancelled', 'cancelled']]);
+      await env.kit.module.shopWebhook.resumePending();
+      expect(env.kit.listener.for(eventId)).toHaveLength(1);
+    });
+
+    it('finishes a dispatch whose process died (claim left behind) once the claim has expired', async (t) => {
+      if (!env.store) return t.skip();
+      const o = await placeOrder('paid');
+      const eventId = `patron-cancel:${o.orderId}`;
+      env.kit.listener.failNext = 1;
+      await env.kit.module.orders.cancel(o.customerId, o.orderId);
+      // As if a process had claimed the dispatch and died before the listeners ran.
+      await env.store!.db.updateTable('shop_events').set({ dispatch_claimed_at: env.kit.clock.now() }).where('id', '=', eventId).execute();
+      await env.kit.module.shopWebhook.resumePending();
+      expect(env.kit.listener.for(eventId)).toEqual([]);
+      env.kit.clock.advance(61_000);
+      await env.kit.module.shopWebhook.resumePending();
+      expect(env.kit.listener.for(eventId)).toHaveLength(1);
+    });
+
     it('refuses to cancel a shipped order with a conflict naming its status', async (t) => {
       if (!env.store) return t.skip();
       const o = await placeOrder('shipped');

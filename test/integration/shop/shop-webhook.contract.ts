@@ -199,5 +199,18 @@ export function describeShopWebhookContract(name: string, open: () => Promise<St
       expect((await postEvent(env.kit, event)).body).toMatchObject({ status: 'duplicate' });
       expect(env.kit.listener.for(event.id)).toHaveLength(1);
     });
+
+    it('runs the listeners of a failed dispatch from the sweeper when the shop never redelivers', async (t) => {
+      if (!env.store) return t.skip();
+      const event = orderEvent('paid', ids());
+      env.kit.listener.failNext = 1;
+      expect((await postEvent(env.kit, event)).status).toBe(503);
+      await env.kit.module.shopWebhook.resumePending();
+      expect(env.kit.listener.for(event.id).map((e) => e.type)).toEqual(['order.paid']);
+      // Dispatched now: neither the sweeper nor a late redelivery runs it again.
+      await env.kit.module.shopWebhook.resumePending();
+      expect((await postEvent(env.kit, event)).body).toMatchObject({ status: 'duplicate' });
+      expect(env.kit.listener.for(event.id)).toHaveLength(1);
+    });
   });
 }
