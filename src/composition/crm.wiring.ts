@@ -64,8 +64,8 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
   const clock = deps.clock ?? systemClock;
   const consent = new ConsentService(new ConsentRepository(db), clock);
   const notifier = new Notifier(db, deps.outbox, deps.translator, deps.wake);
-  const notify = async (customerId: string, n: { key: string; vars?: Record<string, unknown>; dedupeKey?: string; ticketNumber?: string }) => {
-    await notifier.notify(customerId, { key: n.key, vars: n.vars, dedupeKey: n.dedupeKey ?? (n.ticketNumber ? `notice:${n.key}:${n.ticketNumber}` : undefined) });
+  const notify = async (customerId: string, n: { key: string; vars?: Record<string, unknown>; dedupeKey?: string; ticketNumber?: string }, trx?: Db) => {
+    await notifier.notify(customerId, { key: n.key, vars: n.vars, dedupeKey: n.dedupeKey ?? (n.ticketNumber ? `notice:${n.key}:${n.ticketNumber}` : undefined) }, trx);
   };
   const loyaltyModule = await buildLoyaltyModule({ db, clock, configDir: config.configDir, consent, notify });
   const ticketModule = buildTicketModule({ db, clock, configDir: config.configDir, notify });

@@ -21,7 +21,8 @@ export class EarningService {
     private readonly points: PointsService,
     private readonly tiers: TierService,
     private readonly clock: Clock,
-    private readonly onTierChange: (c: TierChangeResult) => Promise<void>,
+    /** Runs inside the transaction that changed the tier. */
+    private readonly onTierChange: (c: TierChangeResult, trx: Db) => Promise<void>,
   ) {}
 
   /** Points for an order total at a tier: floor(total × rate × multiplier), in whole points. */
@@ -49,7 +50,7 @@ export class EarningService {
   /** Credits an order once, on whichever of paid / delivered arrives first. */
   private async earn(event: OrderEvent): Promise<void> {
     const { order } = event;
-    const change = await this.forMember(order.customerId, async (trx, member) => {
+    await this.forMember(order.customerId, async (trx, member) => {
       // A cancellation or refund that arrived first closes the order for earning.
       if (await this.ledger.hasKey(`order:${order.id}:reverse`, trx)) return null;
       const earnedAt = event.occurredAt;
@@ -66,9 +67,9 @@ export class EarningService {
       if (extra > 0) {
         await this.points.credit({ ...common, delta: extra, kind: 'earn_birthday', idempotencyKey: `order:${order.id}:birthday`, reason: `birthday month bonus on order ${order.id}` }, trx);
       }
-      return this.tiers.evaluate(member, this.clock.now(), trx, false);
+      const change = await this.tiers.evaluate(member, this.clock.now(), trx, false);
+      if (change) await this.onTierChange(change, trx);
     });
-    if (change) await this.onTierChange(change);
   }
 
   private async birthdayExtra(customerId: string, base: number, at: Date, trx: Db): Promise<number> {

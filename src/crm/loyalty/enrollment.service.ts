@@ -38,7 +38,8 @@ export class EnrollmentService {
     private readonly tiers: TierService,
     private readonly consent: Pick<ConsentService, 'grant'>,
     private readonly notify: Notify,
-    private readonly onTierChange: (c: TierChangeResult) => Promise<void>,
+    /** Runs inside the transaction that changed the tier. */
+    private readonly onTierChange: (c: TierChangeResult, trx: Db) => Promise<void>,
     private readonly clock: Clock,
   ) {}
 
@@ -61,15 +62,6 @@ export class EnrollmentService {
     await this.checkEntry(customerId, Number(customer.lifetime_spend ?? 0), options);
     const outcome = await this.join(customerId, options, asked, now);
     await this.recordOptIn(customerId, options);
-    if (outcome.created && !options.welcomedInConversation) {
-      const tier = this.tiers.tier(outcome.member.tier);
-      await this.notify(customerId, {
-        key: 'loyalty.welcome',
-        vars: { points: outcome.signupBonus, tier: tier.id, tierName: tier.name.en, tierNameZh: tier.name['zh-CN'] },
-        dedupeKey: `loyalty:welcome:${customerId}`,
-      });
-    }
-    if (outcome.change) await this.onTierChange(outcome.change);
     return { member: outcome.member, created: outcome.created, signupBonus: outcome.signupBonus };
   }
 
@@ -109,6 +101,16 @@ export class EnrollmentService {
       // Recent spend before joining may already qualify for a higher tier.
       const change = await this.tiers.evaluate(member, now, trx, false);
       const fresh = change ? (await this.members.find(customerId, trx))! : member;
+      // The notices commit with the membership: a crash cannot leave a member who was never welcomed.
+      if (!options.welcomedInConversation) {
+        const tier = this.tiers.tier(fresh.tier);
+        await this.notify(customerId, {
+          key: 'loyalty.welcome',
+          vars: { points: bonus, tier: tier.id, tierName: tier.name.en, tierNameZh: tier.name['zh-CN'] },
+          dedupeKey: `loyalty:welcome:${customerId}`,
+        }, trx);
+      }
+      if (change) await this.onTierChange(change, trx);
       return { member: fresh, created, signupBonus: bonus, change };
     });
   }

@@ -45,7 +45,7 @@ export class LoyaltyService implements OrderEventListener {
     this.measuresRepo = new LoyaltyMeasuresRepository(db);
     this.tiers = new TierService(config, this.members, ledger, clock);
     this.points = new PointsService(db, config, ledger, this.members, this.rewardRepo, clock);
-    const onTier = (c: TierChangeResult) => deps.notify(c.customerId, this.tiers.notification(c));
+    const onTier = (c: TierChangeResult, trx: Db) => deps.notify(c.customerId, this.tiers.notification(c), trx);
     this.earning = new EarningService(db, config, ledger, this.members, this.points, this.tiers, clock, onTier);
     this.enrollment = new EnrollmentService(db, config, this.members, this.points, this.tiers, deps.consent, deps.notify, onTier, clock);
   }
@@ -100,11 +100,10 @@ export class LoyaltyService implements OrderEventListener {
   }
 
   async expirePoints(now: Date = this.deps.clock.now()) {
-    const result = await this.points.expirePoints(now);
-    for (const e of result.expired) {
-      await this.deps.notify(e.customerId, { key: 'loyalty.points_expired', vars: { points: e.points }, dedupeKey: `loyalty:expired:${e.customerId}:${now.toISOString()}` });
-    }
-    return result;
+    // Each customer's notice commits with their expiry entries: a run cut short leaves no one expired unnotified.
+    return this.points.expirePoints(now, (customerId, points, trx) =>
+      this.deps.notify(customerId, { key: 'loyalty.points_expired', vars: { points }, dedupeKey: `loyalty:expired:${customerId}:${now.toISOString()}` }, trx),
+    );
   }
 
   tierProgress(customerId: string): Promise<TierProgress> {
@@ -116,7 +115,7 @@ export class LoyaltyService implements OrderEventListener {
   }
 
   reviewTiers(now: Date = this.deps.clock.now()) {
-    return this.tiers.reviewAll(this.deps.db, now, (c) => this.deps.notify(c.customerId, this.tiers.notification(c)));
+    return this.tiers.reviewAll(this.deps.db, now, (c, trx) => this.deps.notify(c.customerId, this.tiers.notification(c), trx));
   }
 
   awardBirthdayBonuses(now: Date = this.deps.clock.now()) {

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { Db } from '../../storage/database.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -163,4 +164,5 @@ export interface LoyaltyNotification {
   dedupeKey: string;
 }
 
-export type Notify = (customerId: string, notification: LoyaltyNotification) => Promise<void>;
+/** Queues a notice; with `trx`, inside that transaction (so it commits with the change it announces). */
+export type Notify = (customerId: string, notification: LoyaltyNotification, trx?: Db) => Promise<void>;

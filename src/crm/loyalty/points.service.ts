@@ -137,7 +137,9 @@ export class PointsService {
   }
 
   /** Retires what is left of every lot past its expiry, oldest first; one `expire:<lotId>` entry per lot. */
-  async expirePoints(now: Date): Promise<{ customers: number; points: number; expired: Array<{ customerId: string; points: number }> }> {
+  async expirePoints(
+    now: Date, onExpired?: (customerId: string, points: number, trx: Db) => Promise<void>,
+  ): Promise<{ customers: number; points: number; expired: Array<{ customerId: string; points: number }> }> {
     const seen = new Set<string>();
     const expired: Array<{ customerId: string; points: number }> = [];
     for (;;) {
@@ -145,14 +147,14 @@ export class PointsService {
       if (batch.length === 0) break;
       for (const customerId of batch) {
         seen.add(customerId);
-        const points = await this.expireFor(customerId, now);
+        const points = await this.expireFor(customerId, now, onExpired);
         if (points > 0) expired.push({ customerId, points });
       }
     }
     return { customers: expired.length, points: expired.reduce((s, e) => s + e.points, 0), expired };
   }
 
-  private expireFor(customerId: string, now: Date): Promise<number> {
+  private expireFor(customerId: string, now: Date, onExpired?: (customerId: string, points: number, trx: Db) => Promise<void>): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       // A member row may be gone (customer deleted); nothing else then writes to this ledger.
       await this.members.lock(customerId, trx);
@@ -170,6 +172,7 @@ export class PointsService {
         );
         points += lot.remaining;
       }
+      if (points > 0) await onExpired?.(customerId, points, trx);
       return points;
     });
   }

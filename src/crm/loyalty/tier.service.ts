@@ -84,7 +84,8 @@ export class TierService {
   }
 
   /** Reviews every active member: applies upgrades, and downgrades for those whose review date has come. */
-  async reviewAll(db: Db, now: Date, onChange: (c: TierChangeResult) => Promise<void>) {
+  /** `onChange` runs inside the member's transaction (its notice commits with the new tier). */
+  async reviewAll(db: Db, now: Date, onChange: (c: TierChangeResult, trx: Db) => Promise<void>) {
     const summary = { reviewed: 0, upgraded: 0, downgraded: 0 };
     let after: string | null = null;
     for (;;) {
@@ -98,13 +99,13 @@ export class TierService {
           const due = member.next_review_at <= now;
           const c = await this.evaluate(member, now, trx, due);
           if (due) await this.members.setNextReview(member.customer_id, nextReviewDate(this.config.review, member.joined_at, now), trx);
+          if (c) await onChange(c, trx);
           return c;
         });
         summary.reviewed++;
         if (change) {
           if (change.direction === 'up') summary.upgraded++;
           else summary.downgraded++;
-          await onChange(change);
         }
       }
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Translator, Vars } from '../../core/i18n.js';
 import { toLocale, type Locale } from '../../core/message.js';
-import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
+import { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
 import type { Db } from '../../storage/database.js';
 
 export interface Notification {
@@ -25,9 +25,14 @@ export class Notifier {
     private readonly wake: () => void,
   ) {}
 
-  /** Queues the notice; returns false when the customer has no conversation to reach them in. */
-  async notify(customerId: string, notification: Notification): Promise<boolean> {
-    const target = await this.db
+  /**
+   * Queues the notice; returns false when the customer has no conversation to reach them in. Given
+   * `trx`, the notice is written in that transaction, so it commits (or not) with the change it
+   * announces — a crash between the two can then neither lose it nor send it for nothing.
+   */
+  async notify(customerId: string, notification: Notification, trx?: Db): Promise<boolean> {
+    const db = trx ?? this.db;
+    const target = await db
       .selectFrom('conversations as c')
       .innerJoin('customers as cu', 'cu.id', 'c.customer_id')
       .select(['c.id', 'c.channel', 'c.external_id', 'c.locale', 'cu.locale as customer_locale'])
@@ -39,10 +44,11 @@ export class Notifier {
     const locale: Locale = toLocale(target.locale) ?? toLocale(target.customer_locale) ?? this.translator.defaultLocale;
     const text = this.translator.t(locale, notification.key, localiseVars(notification.vars ?? {}, locale));
     const dedupeKey = notification.dedupeKey ?? `notify:${notification.key}:${customerId}:${hashVars(notification.vars)}`;
-    const queued = await this.outbox.enqueue({
+    const queued = await (trx ? new OutboxRepository(trx) : this.outbox).enqueue({
       dedupeKey, channel: target.channel, recipient: target.external_id, kind: 'system', message: { text },
       conversationId: target.id, customerId,
     });
+    // Inside a transaction the row is not visible yet; the sender's next poll (≤ 1 s) finds it if this wake is early.
     if (queued) this.wake();
     return true;
   }

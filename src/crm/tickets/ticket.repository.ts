@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Database } from '../../storage/schema.js';
 import type { TicketEvent, TicketListFilter, TicketNote, TicketRow, TicketsTable } from './ticket.types.js';
+import type { Db } from '../../storage/database.js';
 
 export type NewTicketRow = Omit<TicketRow, 'seq' | 'number' | 'status' | 'first_response_at' | 'resolved_at' | 'closed_at' | 'breached_at' | 'breach_kind' | 'survey_sent_at' | 'satisfaction_score' | 'satisfaction_comment' | 'satisfaction_at'>;
 
@@ -11,8 +12,8 @@ export class TicketRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Runs `fn` in one transaction with a repository bound to it. */
-  transaction<T>(fn: (repo: TicketRepository) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new TicketRepository(trx)));
+  transaction<T>(fn: (repo: TicketRepository, trx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new TicketRepository(trx), trx));
   }
 
   /** Inserts a ticket; undefined when another ticket already holds the idempotency key. */
@@ -103,10 +104,6 @@ export class TicketRepository {
   async claimSurvey(id: string, at: Date): Promise<boolean> {
     const r = await this.db.updateTable('tickets').set({ survey_sent_at: at }).where('id', '=', id).where('survey_sent_at', 'is', null).executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
-  }
-
-  async releaseSurvey(id: string): Promise<void> {
-    await this.db.updateTable('tickets').set({ survey_sent_at: null }).where('id', '=', id).execute();
   }
 
   /** Stores the score unless one exists already or the ticket is not resolved/closed; undefined then. */

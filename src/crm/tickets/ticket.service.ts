@@ -23,6 +23,7 @@ import {
   type TicketsTable,
 } from './ticket.types.js';
 import type { Updateable } from 'kysely';
+import type { Db } from '../../storage/database.js';
 
 const FOREIGN_KEY_VIOLATION = '23503';
 const uuid = z.string().uuid();
@@ -155,16 +156,16 @@ export class TicketService {
   async update(number: string, patch: TicketPatch, actor: string): Promise<Ticket> {
     const p = parse(patchSchema, patch, 'ticket patch');
     const now = this.clock.now();
-    const row = await this.repo.transaction(async (repo) => {
+    const row = await this.repo.transaction(async (repo, trx) => {
       const cur = await repo.lockByNumber(number);
       if (!cur) throw new AppError('not_found', `ticket ${number} not found`);
       const { set, events } = this.planPatch(cur, p, now);
-      if (events.length === 0) return cur;
-      const next = await repo.update(cur.id, { ...set, updated_at: now });
+      const next = events.length === 0 ? cur : await repo.update(cur.id, { ...set, updated_at: now });
       for (const e of events) await repo.addEvent(cur.id, e.type, actor, e.data, now);
+      // The survey commits with the resolution (re-PATCHing a resolved ticket sends one still missing).
+      if (next.status === 'resolved') await this.sendSurvey(next, repo, trx, now);
       return next;
     });
-    if (row.status === 'resolved') await this.sendSurvey(row);
     return toTicket(row);
   }
 
@@ -246,17 +247,10 @@ export class TicketService {
     return (await this.repo.markBreaches(now)).map(toTicket);
   }
 
-  private async sendSurvey(row: TicketRow): Promise<void> {
-    const now = this.clock.now();
-    if (!(await this.repo.claimSurvey(row.id, now))) return;
-    try {
-      await this.notify(row.customer_id, { key: this.config.survey.key, vars: { number: row.number, subject: row.subject }, ticketNumber: row.number });
-      await this.repo.addEvent(row.id, 'survey_queued', 'system', {}, now);
-    } catch (err) {
-      // Not sent: let the next resolve (or re-PATCH to resolved) try again.
-      await this.repo.releaseSurvey(row.id);
-      throw err;
-    }
+  private async sendSurvey(row: TicketRow, repo: TicketRepository, trx: Db, now: Date): Promise<void> {
+    if (!(await repo.claimSurvey(row.id, now))) return;
+    await this.notify(row.customer_id, { key: this.config.survey.key, vars: { number: row.number, subject: row.subject }, ticketNumber: row.number }, trx);
+    await repo.addEvent(row.id, 'survey_queued', 'system', {}, now);
   }
 
   private sameOwner(row: TicketRow, customerId: string, key: string): Ticket {

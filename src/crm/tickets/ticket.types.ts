@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { Db } from '../../storage/database.js';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string | T, string | T>;
@@ -159,7 +160,8 @@ export interface SurveyNotice {
   ticketNumber: string;
 }
 
-export type NotifyFn = (customerId: string, notice: SurveyNotice) => Promise<void>;
+/** Queues the notice; with `trx`, inside that transaction. */
+export type NotifyFn = (customerId: string, notice: SurveyNotice, trx?: Db) => Promise<void>;
 
 export function toTicket(r: TicketRow): Ticket {
   return {

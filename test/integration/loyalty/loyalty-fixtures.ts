@@ -59,18 +59,24 @@ export interface Harness {
   loyalty: LoyaltyService;
   consent: ConsentService;
   notices: Array<{ customerId: string } & LoyaltyNotification>;
+  /** Customers whose next notice fails (as if the outbox insert failed), once each. */
+  failNoticeFor: Set<string>;
 }
 
 export async function harness(db: Db, config = testConfig(), start = '2026-03-01T00:00:00Z'): Promise<Harness> {
   const clock = new ManualClock(start);
   const consent = new ConsentService(new ConsentRepository(db));
   const notices: Harness['notices'] = [];
+  const failNoticeFor = new Set<string>();
   const loyalty = new LoyaltyService({
     db, clock, config, rewards: TEST_REWARDS, consent,
-    notify: async (customerId, n) => void notices.push({ customerId, ...n }),
+    notify: async (customerId, n) => {
+      if (failNoticeFor.delete(customerId)) throw new Error('outbox down');
+      notices.push({ customerId, ...n });
+    },
   });
   await loyalty.syncRewards();
-  return { db, clock, loyalty, consent, notices };
+  return { db, clock, loyalty, consent, notices, failNoticeFor };
 }
 
 /** A customer row with the 0002 columns loyalty reads. */

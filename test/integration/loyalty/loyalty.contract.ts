@@ -259,6 +259,34 @@ export function describeLoyaltyContract(name: string, open: () => Promise<Store 
       expect(h.notices.filter((n) => n.customerId === id && n.key === 'loyalty.tier_downgraded')).toHaveLength(1);
     });
 
+    it('changes a tier only together with its notice: a notice that cannot be queued leaves points and tier as they were, and the retry does both once', async (t) => {
+      live(t);
+      const id = await member();
+      const ev = await orderEvent(db(), { customerId: id, status: 'paid', total: 600, at: at() });
+      h.failNoticeFor.add(id);
+      await expect(h.loyalty.onOrderEvent(ev)).rejects.toThrow(/outbox down/);
+      expect((await h.loyalty.member(id))!.tier).toBe('bronze');
+      expect((await ledgerRows(db(), id)).filter((r) => r.order_id === ev.order.id)).toEqual([]);
+      await h.loyalty.onOrderEvent(ev); // the dispatch sweeper's retry
+      expect((await h.loyalty.member(id))!.tier).toBe('silver');
+      expect(h.notices.filter((n) => n.customerId === id && n.key === 'loyalty.tier_upgraded')).toHaveLength(1);
+    });
+
+    it('expires each customer’s points together with their notice: a run cut short loses no notice', async (t) => {
+      live(t);
+      const [a, b] = [await member(), await member()]; // 100 signup points each
+      const when = new Date(addMonths(at(), 12).getTime() + DAY);
+      h.clock.set(when);
+      h.failNoticeFor.add(b);
+      await expect(h.loyalty.expirePoints(when)).rejects.toThrow(/outbox down/);
+      expect((await ledgerRows(db(), b)).filter((r) => r.kind === 'expire')).toEqual([]);
+      await h.loyalty.expirePoints(when);
+      for (const id of [a, b]) {
+        expect((await ledgerRows(db(), id)).filter((r) => r.kind === 'expire').map((r) => r.delta)).toEqual([-100]);
+        expect(h.notices.filter((n) => n.customerId === id && n.key === 'loyalty.points_expired').map((n) => n.vars.points)).toEqual([100]);
+      }
+    });
+
     it('awards the birthday bonus once per member per year', async (t) => {
       live(t);
       const month = String(h.clock.now().getUTCMonth() + 1).padStart(2, '0');

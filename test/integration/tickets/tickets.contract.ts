@@ -16,12 +16,19 @@ export function describeTicketContract(name: string, open: () => Promise<Store |
     let mod: TicketModule;
     const clock = new ManualClock('2026-03-02T09:00:00Z');
     const sent: { customerId: string; notice: SurveyNotice }[] = [];
+    let failNextNotice = false;
 
     beforeAll(async () => {
       store = await open();
       if (!store) return;
       await migrate(store.db);
-      mod = buildTicketModule({ db: store.db, clock, configDir: CONFIG_DIR, notify: async (customerId, notice) => void sent.push({ customerId, notice }) });
+      mod = buildTicketModule({ db: store.db, clock, configDir: CONFIG_DIR, notify: async (customerId, notice) => {
+        if (failNextNotice) {
+          failNextNotice = false;
+          throw new Error('outbox down');
+        }
+        sent.push({ customerId, notice });
+      } });
     });
     afterAll(async () => {
       await store?.close();
@@ -175,6 +182,18 @@ export function describeTicketContract(name: string, open: () => Promise<Store |
       const rated = await mod.tickets.recordSatisfaction(tk.number, owner, 4, 'quick');
       expect(rated.satisfaction).toMatchObject({ score: 4, comment: 'quick' });
       await expect(mod.tickets.recordSatisfaction(tk.number, owner, 1)).rejects.toMatchObject({ code: 'conflict' });
+    });
+
+    it('resolves a ticket only together with its survey: a survey that cannot be queued leaves the ticket open, and the retry does both once', async (t) => {
+      live(t);
+      const owner = await customer();
+      const tk = await open1(owner);
+      failNextNotice = true;
+      await expect(mod.tickets.update(tk.number, { status: 'resolved' }, 'agent-1')).rejects.toThrow(/outbox down/);
+      expect((await mod.tickets.findForCustomer(owner, tk.number))?.status).toBe(tk.status);
+      await mod.tickets.update(tk.number, { status: 'resolved' }, 'agent-1');
+      expect((await mod.tickets.findForCustomer(owner, tk.number))?.status).toBe('resolved');
+      expect(sent.filter((s) => s.notice.ticketNumber === tk.number)).toHaveLength(1);
     });
 
     it('shows a ticket to its customer and hides it from any other customer', async (t) => {
