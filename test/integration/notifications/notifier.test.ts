@@ -27,7 +27,7 @@ afterAll(async () => {
 async function customerWithChat(locale: string): Promise<string> {
   const id = newId();
   await store.db.insertInto('customers').values({ id, name: 'Mei', locale }).execute();
-  await store.db.insertInto('conversations').values({ id: newId(), customer_id: id, channel: 'telegram', external_id: `tg-${id.slice(0, 8)}`, locale, last_message_at: new Date() }).execute();
+  await store.db.insertInto('conversations').values({ id: newId(), customer_id: id, channel: 'telegram', external_id: `tg-${id.slice(0, 8)}`, locale, state: JSON.stringify({}), last_message_at: new Date() }).execute();
   return id;
 }
 
