@@ -89,17 +89,29 @@ export class CampaignWorker {
     return n;
   }
 
-  /** Records outbox outcomes, closes drained runs and finishes their campaigns. */
+  /**
+   * Records outbox outcomes, closes drained runs and finishes their campaigns. Each campaign's runs
+   * are closed and the campaign moved (`sending` → `scheduled` when recurring, else `done`) in one
+   * transaction under its row lock, and a campaign left `sending` with no open run (by a settle
+   * from before this rule, or a resume racing the run's end) is moved too: a crash or a failed
+   * statement can never leave a recurring campaign stuck and never firing again.
+   */
   async settle(): Promise<void> {
     await this.closeAbandoned();
     await this.deps.deliveries.syncOutcomes();
     const now = this.deps.clock.now();
-    for (const id of await this.deps.campaigns.finishDrainedRuns(now)) {
-      const c = await this.deps.campaigns.findById(id);
-      if (!c || c.status !== 'sending') continue;
-      const recurring = 'cron' in c.schedule;
-      await this.deps.campaigns.transition(id, ['sending'], { status: recurring ? 'scheduled' : 'done', updated_at: now });
-      this.deps.log.info({ campaign: id, recurring }, 'campaign run finished');
+    const { campaigns } = this.deps;
+    for (const id of await campaigns.toSettle()) {
+      const moved = await this.deps.db.transaction().execute(async (trx) => {
+        // The lock orders this after a concurrent fire, pause or cancel of the campaign.
+        const c = await campaigns.lock(trx, id);
+        await campaigns.finishDrainedRuns(now, trx, id);
+        if (!c || c.status !== 'sending' || (await campaigns.hasOpenRun(id, trx))) return null;
+        const recurring = 'cron' in c.schedule;
+        await campaigns.transition(id, ['sending'], { status: recurring ? 'scheduled' : 'done', updated_at: now }, trx);
+        return { recurring };
+      });
+      if (moved) this.deps.log.info({ campaign: id, recurring: moved.recurring }, 'campaign run finished');
     }
   }
 

@@ -20,6 +20,11 @@ export class CampaignRepository {
     return db.selectFrom('campaigns').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The campaign row locked (`FOR UPDATE`) until the end of the transaction `trx`. */
+  lock(trx: Db, id: string): Promise<CampaignRow | undefined> {
+    return trx.selectFrom('campaigns').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  }
+
   /** Newest first, keyset by (created_at, id). */
   list(opts: { status?: CampaignStatus; before?: { at: Date; id: string }; limit: number }): Promise<CampaignRow[]> {
     let q = this.db.selectFrom('campaigns').selectAll();
@@ -64,33 +69,56 @@ export class CampaignRepository {
     return this.db.selectFrom('campaign_runs').selectAll().where('campaign_id', '=', campaignId).orderBy('fire_at', 'desc').limit(100).execute();
   }
 
-  /** Runs still sending with nothing left queued: done now. Returns their campaign ids. */
-  async finishDrainedRuns(now: Date): Promise<string[]> {
+  /**
+   * Campaigns the worker's settle has work for: a run still sending with nothing left
+   * queued, or the campaign `sending` without any open run (a settle that stopped between closing
+   * the run and moving the campaign, or a resume that raced the run's end).
+   */
+  async toSettle(): Promise<string[]> {
     const rows = await this.db
+      .selectFrom('campaign_runs')
+      .select('campaign_id')
+      .where('status', '=', 'sending')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('campaign_deliveries as d').select('d.id').whereRef('d.run_id', '=', 'campaign_runs.id').where('d.state', '=', 'queued'))))
+      .union((db) => db
+        .selectFrom('campaigns as c')
+        .select('c.id as campaign_id')
+        .where('c.status', '=', 'sending')
+        .where((eb) => eb.not(eb.exists(eb.selectFrom('campaign_runs as r').select('r.id').whereRef('r.campaign_id', '=', 'c.id').where('r.status', '=', 'sending')))))
+      .execute();
+    return rows.map((r) => r.campaign_id);
+  }
+
+  /**
+   * Runs still sending with nothing left queued (of one campaign when `campaignId` is given): done
+   * now. Returns their campaign ids. Pass a transaction to commit it with the campaign's move.
+   */
+  async finishDrainedRuns(now: Date, db: Db = this.db, campaignId?: string): Promise<string[]> {
+    let q = db
       .updateTable('campaign_runs')
       .set({ status: 'done', finished_at: now })
       .where('status', '=', 'sending')
-      .where((eb) => eb.not(eb.exists(eb.selectFrom('campaign_deliveries as d').select('d.id').whereRef('d.run_id', '=', 'campaign_runs.id').where('d.state', '=', 'queued'))))
-      .returning('campaign_id')
-      .execute();
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('campaign_deliveries as d').select('d.id').whereRef('d.run_id', '=', 'campaign_runs.id').where('d.state', '=', 'queued'))));
+    if (campaignId) q = q.where('campaign_id', '=', campaignId);
+    const rows = await q.returning('campaign_id').execute();
     return [...new Set(rows.map((r) => r.campaign_id))];
   }
 
-  async hasOpenRun(campaignId: string): Promise<boolean> {
-    const r = await this.db.selectFrom('campaign_runs').select('id').where('campaign_id', '=', campaignId).where('status', '=', 'sending').limit(1).executeTakeFirst();
+  async hasOpenRun(campaignId: string, db: Db = this.db): Promise<boolean> {
+    const r = await db.selectFrom('campaign_runs').select('id').where('campaign_id', '=', campaignId).where('status', '=', 'sending').limit(1).executeTakeFirst();
     return r !== undefined;
   }
 
-  /** Cancels what is not yet handed to the outbox. */
-  async cancelPending(campaignId: string, now: Date): Promise<number> {
-    const r = await this.db
+  /** Cancels what is not yet handed to the outbox and closes the open run; pass the transaction that cancels the campaign. */
+  async cancelPending(campaignId: string, now: Date, db: Db = this.db): Promise<number> {
+    const r = await db
       .updateTable('campaign_deliveries')
       .set({ state: 'skipped', reason: 'cancelled' })
       .where('campaign_id', '=', campaignId)
       .where('state', '=', 'queued')
       .where('enqueued_at', 'is', null)
       .executeTakeFirst();
-    await this.db.updateTable('campaign_runs').set({ status: 'cancelled', finished_at: now }).where('campaign_id', '=', campaignId).where('status', '=', 'sending').execute();
+    await db.updateTable('campaign_runs').set({ status: 'cancelled', finished_at: now }).where('campaign_id', '=', campaignId).where('status', '=', 'sending').execute();
     return Number(r.numUpdatedRows ?? 0n);
   }
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.js';
 import type { Translator } from '../../core/i18n.js';
 import { newId } from '../../core/ids.js';
 import { toLocale } from '../../core/message.js';
+import type { Db } from '../../storage/database.js';
 import type { SegmentService } from '../segments/segment.service.js';
 import type { StaffPrincipal } from '../staff/staff.types.js';
 import type { CampaignAudienceRepository } from './campaign-audience.repository.js';
@@ -17,6 +18,8 @@ import { toCampaign, type Campaign, type CampaignRow, type CampaignStatus, type 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CampaignServiceDeps {
+  /** For transactions; the repositories take it (or a transaction) per call. */
+  db: Db;
   campaigns: CampaignRepository;
   audience: CampaignAudienceRepository;
   results: CampaignResultsRepository;
@@ -94,13 +97,19 @@ export class CampaignService {
     return this.move(c, ['paused'], { status: back, paused_from: null, updated_at: this.deps.clock.now() }, 'resume');
   }
 
-  /** Cancels: nothing more is handed to the outbox (what is already queued there still goes). */
+  /**
+   * Cancels: nothing more is handed to the outbox (what is already queued there still goes). The
+   * status change, the skipped deliveries and the closed run commit together, so a crash or a
+   * failed statement cannot leave a cancelled campaign with a run still open (and a retry refused).
+   */
   async cancel(id: string): Promise<Campaign> {
     const c = await this.row(id);
     const now = this.deps.clock.now();
-    const moved = await this.move(c, ['draft', 'approved', 'scheduled', 'sending', 'paused'], { status: 'cancelled', next_fire_at: null, updated_at: now }, 'cancel');
-    await this.deps.campaigns.cancelPending(id, now);
-    return moved;
+    return this.deps.db.transaction().execute(async (trx) => {
+      const moved = await this.move(c, ['draft', 'approved', 'scheduled', 'sending', 'paused'], { status: 'cancelled', next_fire_at: null, updated_at: now }, 'cancel', trx);
+      await this.deps.campaigns.cancelPending(id, now, trx);
+      return moved;
+    });
   }
 
   /** Audience count, suppressed counts by reason and a sample, as a fire now would give. */
@@ -149,11 +158,12 @@ export class CampaignService {
     return row;
   }
 
-  private async move(c: CampaignRow, from: CampaignStatus[], set: Parameters<CampaignRepository['transition']>[2], action: string): Promise<Campaign> {
+  /** `db`: a transaction the move belongs to (on PGlite, queries outside it would wait for it). */
+  private async move(c: CampaignRow, from: CampaignStatus[], set: Parameters<CampaignRepository['transition']>[2], action: string, db?: Db): Promise<Campaign> {
     if (!from.includes(c.status)) throw new AppError('conflict', `campaign ${c.id} is ${c.status}; cannot ${action} it (needs ${from.join(' or ')})`);
-    const row = await this.deps.campaigns.transition(c.id, from, set);
+    const row = await this.deps.campaigns.transition(c.id, from, set, db);
     if (!row) {
-      const now = await this.deps.campaigns.findById(c.id);
+      const now = await this.deps.campaigns.findById(c.id, db);
       throw new AppError('conflict', `campaign ${c.id} changed to ${now?.status ?? 'deleted'} meanwhile; cannot ${action} it`);
     }
     return toCampaign(row);

@@ -86,7 +86,7 @@ export async function buildCampaignModule(deps: CampaignModuleDeps): Promise<Cam
     db: deps.db, campaigns, deliveries: new CampaignDeliveryRepository(deps.db), translator: deps.translator, tokens, policy, clock: deps.clock, wake: deps.wake, log: deps.log,
   });
   const service = new CampaignService({
-    campaigns, audience, results: new CampaignResultsRepository(deps.db), trigger, segments: deps.segments, outbox: deps.outbox,
+    db: deps.db, campaigns, audience, results: new CampaignResultsRepository(deps.db), trigger, segments: deps.segments, outbox: deps.outbox,
     translator: deps.translator, wake: deps.wake, clock: deps.clock, publicUrl: policy.publicUrl,
   });
   // Before this instance's outbox sender starts (buildCrm runs first): its start re-leases them.

@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../src/core/ids.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { CampaignAudienceRepository } from '../../../src/crm/campaigns/campaign-audience.repository.js';
+import { CampaignDeliveryRepository } from '../../../src/crm/campaigns/campaign-delivery.repository.js';
+import { CampaignResultsRepository } from '../../../src/crm/campaigns/campaign-results.repository.js';
 import { nextCronFire, quietHoursEnd } from '../../../src/crm/campaigns/campaign-time.js';
+import { CampaignRepository } from '../../../src/crm/campaigns/campaign.repository.js';
+import { CampaignService, CampaignWorker } from '../../../src/crm/campaigns/index.js';
+import type { Db } from '../../../src/storage/database.js';
 import type { Store } from '../../../src/storage/database.js';
 import { deliveries, NOON_UTC, openKit, runAll, type Kit } from './campaign-kit.js';
 
@@ -205,6 +212,97 @@ export function describeCampaignContract(name: string, open: () => Promise<Store
       await runAll(k());
       expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['sent', 'sent']);
       k().clock.set(NOON_UTC);
+    });
+
+    // Crash safety of settle: closing a drained run and moving its campaign must not be separable.
+    const openRuns = async (id: string) => (await k().db.selectFrom('campaign_runs').select('status').where('campaign_id', '=', id).where('status', '=', 'sending').execute()).length;
+
+    it('returns a recurring campaign to scheduled, and fires it at its next time, when settle died after closing its run', async ({ skip }) => {
+      if (!kit) return skip();
+      const a = await k().addCustomer({ timezone: 'Asia/Shanghai', identities: ['telegram'], consent: ['telegram'] });
+      const id = await k().launch([a], { schedule: { cron: '0 10 * * *', timezone: 'Asia/Shanghai' }, frequencyCap: { max: 10, days: 7 } });
+      k().clock.set('2026-03-03T02:00:30Z');
+      expect(await k().module.trigger.tick()).toBeGreaterThanOrEqual(1);
+      await k().module.worker.drain(10_000);
+      await k().sender.drain(10_000);
+      // The process dies inside settle(): outcomes recorded and the drained run closed, campaign not moved yet.
+      await new CampaignDeliveryRepository(k().db).syncOutcomes();
+      await new CampaignRepository(k().db).finishDrainedRuns(k().clock.now());
+      expect((await k().module.campaigns.get(id)).status).toBe('sending');
+      expect(await openRuns(id)).toBe(0);
+      // After the restart, the next settle finishes what the dead one left.
+      await k().module.worker.settle();
+      const c = await k().module.campaigns.get(id);
+      expect(c.status).toBe('scheduled');
+      expect(c.nextFireAt?.toISOString()).toBe('2026-03-04T02:00:00.000Z');
+      k().clock.set('2026-03-04T02:00:10Z');
+      await runAll(k());
+      expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['sent', 'sent']);
+      expect((await k().module.campaigns.get(id)).status).toBe('scheduled');
+      k().clock.set(NOON_UTC);
+    });
+
+    it('shows a one-off campaign done when the statement moving it failed: its run stays open and the next settle finishes both', async ({ skip }) => {
+      if (!kit) return skip();
+      const a = await k().addCustomer({ identities: ['telegram'], consent: ['telegram'] });
+      const id = await k().launch([a]);
+      await k().module.trigger.tick();
+      await k().module.worker.drain(10_000);
+      await k().sender.drain(10_000);
+      // A worker whose campaign move fails (connection cut, statement error) for this campaign.
+      class FailingMove extends CampaignRepository {
+        override transition(...args: Parameters<CampaignRepository['transition']>) {
+          if (args[0] === id && args[2].status === 'done') return Promise.reject(new Error('injected: moving the campaign failed'));
+          return super.transition(...args);
+        }
+      }
+      const m = k().module;
+      const failing = new CampaignWorker({
+        db: k().db, campaigns: new FailingMove(k().db), deliveries: new CampaignDeliveryRepository(k().db), translator: m.translator, tokens: m.tokens,
+        policy: m.policy, clock: k().clock, wake: () => {}, log: silentLogger,
+      });
+      await failing.settle().catch(() => {});
+      expect((await m.campaigns.get(id)).status).toBe('sending');
+      await m.worker.settle();
+      expect((await m.campaigns.get(id)).status).toBe('done');
+      expect(await openRuns(id)).toBe(0);
+      expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['sent']);
+    });
+
+    it('cancels atomically: the run is closed and nothing stays queued; a failure half-way rolls the status back so a retry works', async ({ skip }) => {
+      if (!kit) return skip();
+      const ids = await Promise.all([1, 2].map(() => k().addCustomer({ identities: ['telegram'], consent: ['telegram'] })));
+      const id = await k().launch(ids);
+      await k().module.trigger.tick();
+      expect((await k().module.campaigns.get(id)).status).toBe('sending');
+      // The statement after the status change fails (after doing its work) inside the cancel.
+      class FailingCancel extends CampaignRepository {
+        override async cancelPending(campaignId: string, now: Date, db?: Db): Promise<number> {
+          await super.cancelPending(campaignId, now, db);
+          throw new Error('injected: cancelling the pending deliveries failed');
+        }
+      }
+      const m = k().module;
+      const failing = new CampaignService({
+        db: k().db, campaigns: new FailingCancel(k().db), audience: new CampaignAudienceRepository(k().db), results: new CampaignResultsRepository(k().db),
+        trigger: m.trigger, segments: k().segments, outbox: k().outbox, translator: m.translator, wake: () => {}, clock: k().clock, publicUrl: 'http://shop.test',
+      });
+      await expect(failing.cancel(id)).rejects.toThrow(/injected/);
+      expect((await m.campaigns.get(id)).status).toBe('sending');
+      expect(await openRuns(id)).toBe(1);
+      expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['queued', 'queued']);
+      // The retried cancel is accepted and does all of it.
+      expect((await m.campaigns.cancel(id)).status).toBe('cancelled');
+      expect(await openRuns(id)).toBe(0);
+      const runs = await k().db.selectFrom('campaign_runs').selectAll().where('campaign_id', '=', id).execute();
+      expect(runs).toHaveLength(1);
+      expect(runs[0].status).toBe('cancelled');
+      expect(runs[0].finished_at).not.toBeNull();
+      const rows = await deliveries(k().db, id);
+      expect(rows.map((r) => [r.state, r.reason])).toEqual([['skipped', 'cancelled'], ['skipped', 'cancelled']]);
+      await runAll(k());
+      expect((await m.campaigns.get(id)).status).toBe('cancelled');
+      expect((await deliveries(k().db, id)).every((r) => r.state === 'skipped')).toBe(true);
     });
   });
 }
