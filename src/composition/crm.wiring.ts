@@ -79,7 +79,7 @@ export async function buildCrm(deps: CrmDeps): Promise<Crm> {
   const catalog = CatalogService.forDb(db);
   const shop = buildCustomerModule({
     db, clock, webhookSecret: config.env.SHOP_WEBHOOK_SECRET, productSink: catalog,
-    orderListeners: [loyaltyModule.listener], outbox: deps.outbox,
+    orderListeners: [loyaltyModule.listener],
     onLinked: (identity, outcome) => deps.onIdentityLinked?.(identity, outcome.previousCustomerId),
     onErased: (customerId) => deps.onCustomerErased?.(customerId),
     onListenerFailure: (f) => log.error({ err: f.error, eventId: f.eventId, listener: f.listener }, 'order listener failed; a redelivery or the dispatch sweeper will retry it'),

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../storage/database.js';
@@ -47,11 +46,11 @@ export class CustomerService {
   private readonly onErased?: (customerId: string) => void;
 
   /** `onLinked` is told after an identity moved to another customer (caches keyed by identity must forget it). */
-  constructor(deps: { db: Db; clock: Clock; outbox: Pick<OutboxRepository, 'enqueue'>; shopSecret?: string; onLinked?: (identity: ChannelIdentityRef, outcome: LinkedOutcome) => void; onErased?: (customerId: string) => void }) {
+  constructor(deps: { db: Db; clock: Clock; shopSecret?: string; onLinked?: (identity: ChannelIdentityRef, outcome: LinkedOutcome) => void; onErased?: (customerId: string) => void }) {
     this.onLinked = deps.onLinked;
     this.onErased = deps.onErased;
     this.repo = new CustomerRepository(deps.db);
-    this.links = new IdentityLinkService(deps.db, deps.outbox, deps.clock, deps.shopSecret);
+    this.links = new IdentityLinkService(deps.db, deps.clock, deps.shopSecret);
     this.privacy = new CustomerPrivacyService(deps.db, deps.clock);
   }
 

@@ -1,5 +1,5 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
-import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
+import { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../storage/database.js';
@@ -48,7 +48,6 @@ const CODE_TEXT: Record<string, (code: string) => string> = {
 export class IdentityLinkService {
   constructor(
     private readonly db: Db,
-    private readonly outbox: Pick<OutboxRepository, 'enqueue'>,
     private readonly clock: Clock,
     private readonly shopSecret: string | undefined,
   ) {}
@@ -66,13 +65,14 @@ export class IdentityLinkService {
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const expiresAt = new Date(now.getTime() + LINK_CODE_TTL_MS);
-    const id = await this.db.transaction().execute(async (trx) => {
+    const text = (CODE_TEXT[target.locale ?? 'en'] ?? CODE_TEXT.en)(code);
+    // The code and the message carrying it commit together: never a stored code nobody was sent.
+    await this.db.transaction().execute(async (trx) => {
       const codes = new IdentityLinkRepository(trx);
       await codes.retireCodes(identity.channel, identity.externalId, now);
-      return codes.insertCode({ customerId: target.customer_id, ...identity, codeHash: (codeId) => hashCode(codeId, code), expiresAt, at: now });
+      const id = await codes.insertCode({ customerId: target.customer_id, ...identity, codeHash: (codeId) => hashCode(codeId, code), expiresAt, at: now });
+      await new OutboxRepository(trx).enqueue({ dedupeKey: `link-code:${id}`, channel: sendTo.channel, recipient: normalise(sendTo), kind: 'system', message: { text }, customerId: target.customer_id });
     });
-    const text = (CODE_TEXT[target.locale ?? 'en'] ?? CODE_TEXT.en)(code);
-    await this.outbox.enqueue({ dedupeKey: `link-code:${id}`, channel: sendTo.channel, recipient: normalise(sendTo), kind: 'system', message: { text }, customerId: target.customer_id });
     return { status: 'sent', expiresAt };
   }
 

@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
 import type { Clock } from '../../core/clock.js';
 import type { Db } from '../../storage/database.js';
 import { shopWebhookRoutes } from '../../http/routes/shop-webhook.routes.js';
@@ -26,9 +25,7 @@ export interface CustomerModuleDeps {
   onLinked?: (identity: { channel: string; externalId: string }, outcome: { customerId: string; previousCustomerId?: string }) => void;
   /** Told about every order event that changed an order (loyalty, campaigns …). */
   orderListeners?: readonly OrderEventListener[];
-  /** Sends identity-link codes (kind 'system'). */
-  outbox: Pick<OutboxRepository, 'enqueue'>;
-  /** Reports a listener that threw (for logging); the event is retried on the shop's redelivery. */
+  /** Reports a listener that threw (for logging); a redelivery or the dispatch sweeper retries the event. */
   onListenerFailure?: (failure: ListenerFailure) => void;
 }
 
@@ -43,7 +40,7 @@ export interface CustomerModule {
 /** Builds the CRM core (customers, orders, shop webhook) for src/main.ts to wire. */
 export function buildCustomerModule(deps: CustomerModuleDeps): CustomerModule {
   const listeners = deps.orderListeners ?? [];
-  const customers = new CustomerService({ db: deps.db, clock: deps.clock, outbox: deps.outbox, shopSecret: deps.webhookSecret, onLinked: deps.onLinked, onErased: deps.onErased });
+  const customers = new CustomerService({ db: deps.db, clock: deps.clock, shopSecret: deps.webhookSecret, onLinked: deps.onLinked, onErased: deps.onErased });
   const orders = new OrderService(deps.db, deps.clock, listeners, deps.onListenerFailure);
   const shopWebhook = new ShopWebhookService(deps.db, deps.clock, {
     productSink: deps.productSink, orderListeners: listeners, onListenerFailure: deps.onListenerFailure,

@@ -54,7 +54,7 @@ export async function startKit(store: Store, opts: { unconfigured?: boolean } = 
   const listener = new RecordingListener();
   const sink = new RecordingSink();
   const outbox = new OutboxRepository(store.db);
-  const module = buildCustomerModule({ db: store.db, clock, webhookSecret: secret, productSink: sink, orderListeners: [listener], outbox });
+  const module = buildCustomerModule({ db: store.db, clock, webhookSecret: secret, productSink: sink, orderListeners: [listener] });
   const app = createHttpApp({ log: createLogger({ level: 'silent' }), metrics: new Metrics(false), readiness: [], routers: module.routes });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
