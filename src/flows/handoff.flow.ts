@@ -19,8 +19,23 @@ export async function requestHuman(ctx: FlowContext, reason: HandoffReason, note
   ctx.session.fallbacks = 0;
   // The commit keeps this row in the conversation cache: the next message sees the queue owner.
   ctx.conversation = { ...ctx.conversation, owner: 'queue' };
+  tellQueued(ctx, reason, result.position);
+}
+
+function tellQueued(ctx: FlowContext, reason: string, position: number): void {
   const key = reason === 'repeated_fallback' ? 'handoff.after_fallbacks' : 'handoff.queued';
-  ctx.reply(ctx.t(key, { position: result.position || 1 }), { system: true });
+  ctx.reply(ctx.t(key, { position: position || 1 }), { system: true });
+}
+
+/**
+ * The hand-off request commits before the turn that tells the customer about it. If the process
+ * died in between, the redelivered message finds the thread already queued (the bot is silent
+ * there) — this gives it the notice its first delivery never committed. Only the message that
+ * asked for the hand-off gets it (matched by its idempotency key), and only while still waiting.
+ */
+export async function retellQueued(ctx: FlowContext): Promise<void> {
+  const request = await ctx.services.handoff.waitingByKey(ctx.idempotencyKey('handoff'));
+  if (request) tellQueued(ctx, request.reason, await ctx.services.handoff.position(request.id));
 }
 
 /** "I want to talk to a person." */

@@ -12,6 +12,7 @@ import type { Coordination } from '../storage/coordination.js';
 import { Composer, type Middleware } from './composer.js';
 import type { FlowContext, SessionState } from './flow-context.js';
 import type { FlowServices } from './flow-services.js';
+import { retellQueued } from './handoff.flow.js';
 import { keywordCommands } from './keywords.js';
 import { RecentKeys } from './recent-keys.js';
 import type { FlowRouter } from './router.js';
@@ -216,11 +217,15 @@ export class Pipeline {
   }
 }
 
-/** An agent-owned (or queued) thread never gets a bot reply: the message is only recorded. */
+/**
+ * An agent-owned (or queued) thread never gets a bot reply: the message is only recorded — except
+ * the queue notice for the very message that asked for the hand-off, redelivered after a crash.
+ */
 const ownershipGate: Middleware<FlowContext> = async (ctx, next) => {
   if (ctx.conversation.owner === 'bot') return next();
   ctx.status = 'held';
   ctx.flowName = `held.${ctx.conversation.owner}`;
+  if (ctx.conversation.owner === 'queue') await retellQueued(ctx);
 };
 
 // PostgreSQL text and jsonb cannot hold NUL or an unpaired UTF-16 surrogate; a platform can send

@@ -48,6 +48,11 @@ export class HandoffService {
     return { ...result, position: await this.position(result.requestId) };
   }
 
+  /** The request a message asked for (by its idempotency key), while it is still waiting. */
+  async waitingByKey(idempotencyKey: string): Promise<{ id: string; reason: string } | undefined> {
+    return this.db.selectFrom('handoff_requests').select(['id', 'reason']).where('idempotency_key', '=', idempotencyKey).where('status', '=', 'waiting').executeTakeFirst();
+  }
+
   /** 1-based place in the waiting queue (0 when no longer waiting). */
   async position(requestId: string): Promise<number> {
     const row = await sql<{ n: string | null }>`

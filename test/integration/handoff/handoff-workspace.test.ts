@@ -83,6 +83,20 @@ describe('ownership invariant under concurrency', () => {
 });
 
 describe('hand-off lifecycle', () => {
+  it('tells the customer they are queued when the message that asked is redelivered after a crash before its turn committed', async () => {
+    await customerSays(w.app, 'crash-q', 'hello');
+    const conv = await conversationOf('crash-q');
+    const asked = 'crash-q:ask-1';
+    // The first delivery got as far as the hand-off request, then the process died: no turn, no notice.
+    await w.app.services.handoff.request({ conversation: conv, reason: 'customer_request', note: 'a person please', idempotencyKey: `fake:${asked}:handoff` });
+    (w.app.pipeline as unknown as { deps: { participants: { invalidate(id: string): void } } }).deps.participants.invalidate(conv.id); // a restarted process has no cache
+    const redelivered = await customerSays(w.app, 'crash-q', 'a person please', asked);
+    expect(redelivered.status).toBe('held');
+    expect(redelivered.replies.map((r) => r.text)).toEqual([expect.stringMatching(/You are number \d+ in the queue/)]);
+    // Any other message while queued stays silent, as before.
+    expect((await customerSays(w.app, 'crash-q', 'hello?')).replies).toEqual([]);
+  });
+
   it('answers again after the agent hands the thread back', async () => {
     await customerSays(w.app, 'back-1', 'can I talk to a person');
     const conv = await conversationOf('back-1');
