@@ -14,6 +14,7 @@ import * as m0012 from './migrations/0012-slack-desk.js';
 import * as m0013 from './migrations/0013-outbox-send-started.js';
 import * as m0014 from './migrations/0014-commit-turns-function.js';
 import * as m0015 from './migrations/0015-conversations-hot-updates.js';
+import * as m0016 from './migrations/0016-slack-desk-claims.js';
 
 /**
  * Every migration shipped, by name (the file name without extension), in order. A static list rather
@@ -36,6 +37,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0013-outbox-send-started': m0013,
   '0014-commit-turns-function': m0014,
   '0015-conversations-hot-updates': m0015,
+  '0016-slack-desk-claims': m0016,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

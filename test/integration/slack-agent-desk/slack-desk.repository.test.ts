@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlackDeskRepository } from '../../../src/channels/slack/agent-desk/index.js';
 import { OutboxRepository } from '../../../src/channels/delivery/outbox.repository.js';
@@ -63,6 +64,40 @@ function describeDeskRepository(name: string, open: () => Promise<Store | null>)
       await repo.releaseItem(items[0].key);
       expect(await repo.unposted(conv.id, new Date(Date.now() + 60_000))).toEqual([]);
       expect((await repo.contextStart(conv.id)).getTime()).toBe(0);
+    });
+
+    it('gives an item back once its claim outlives the lease unposted, to one taker; settled items never come back', async (t) => {
+      const s = store ?? t.skip();
+      const repo = new SlackDeskRepository(s!.db);
+      const conv = await conversation(s!);
+      const say = async (text: string) => {
+        const id = newId();
+        await s!.db.insertInto('inbound_messages').values({ id, channel: 'webchat', external_id: newId(), conversation_id: conv.id, customer_id: conv.customer_id, text, payload: null, locale: null, intent: null, confidence: null, flow: null, received_at: new Date() }).execute();
+        return `in:${id}`;
+      };
+      const [lost, posted, skipped, fromSlack] = [await say('lost'), await say('posted'), await say('skipped'), await say('typed in Slack')];
+      const texts = async () => (await repo.unposted(conv.id, new Date(0), 50, 60_000)).map((i) => i.text);
+      for (const key of [lost, posted, skipped]) expect(await repo.claimItem(conv.id, key, null, 60_000)).toBe(true);
+      expect(await repo.claimItem(conv.id, fromSlack, '1.000200')).toBe(true);
+      await repo.itemPosted(posted, '1.000300');
+      await repo.itemPosted(skipped, undefined);
+      // Within the lease the claim holds: nothing to post, nobody else may claim it.
+      expect(await texts()).toEqual([]);
+      expect(await repo.claimItem(conv.id, lost, null, 60_000)).toBe(false);
+      // Ten minutes on (every row aged alike): only the claim that never got its ts is unposted again.
+      await s!.db.updateTable('slack_desk_posts').set({ claimed_at: sql<Date>`claimed_at - interval '10 minutes'` }).where('conversation_id', '=', conv.id).execute();
+      expect(await texts()).toEqual(['lost']);
+      const takers = await Promise.all([1, 2, 3].map(() => repo.claimItem(conv.id, lost, null, 60_000)));
+      expect(takers.filter(Boolean)).toHaveLength(1);
+      expect(await texts()).toEqual([]);
+      expect(await repo.claimItem(conv.id, posted, null, 60_000)).toBe(false);
+      expect(await repo.claimItem(conv.id, skipped, null, 60_000)).toBe(false);
+      expect(await repo.claimItem(conv.id, fromSlack, null, 60_000)).toBe(false);
+      expect(await repo.activeThreads(null, 10)).not.toContain(conv.id);
+      await repo.reserveThread(conv.id, 'CDESK', new Date(0));
+      expect(await repo.activeThreads(null, 1_000)).toContain(conv.id);
+      await repo.setActive(conv.id, false);
+      expect(await repo.activeThreads(null, 1_000)).not.toContain(conv.id);
     });
 
     it('links a Slack user to an active staff member matched by e-mail, whatever its case', async (t) => {

@@ -6,11 +6,12 @@ import type { Coordination } from '../../../storage/coordination.js';
 import type { Db } from '../../../storage/database.js';
 import type { SlackAdapter } from '../slack.adapter.js';
 import { DeskActions } from './slack-desk.actions.js';
-import { DeskMirror } from './slack-desk.mirror.js';
+import { DeskMirror, type DeskMirrorOptions } from './slack-desk.mirror.js';
 import { SlackDeskRepository } from './slack-desk.repository.js';
 
 export { LINK_FIRST } from './slack-desk.actions.js';
-export { SlackDeskRepository } from './slack-desk.repository.js';
+export type { DeskMirrorOptions } from './slack-desk.mirror.js';
+export { CLAIM_LEASE_MS, SlackDeskRepository } from './slack-desk.repository.js';
 export type { MirrorItem, ThreadSummary } from './slack-desk.types.js';
 
 export interface SlackAgentDeskDeps {
@@ -25,6 +26,8 @@ export interface SlackAgentDeskDeps {
   /** SLACK_AGENT_CHANNEL: the channel id (`C…`) the bot is a member of. */
   channelId: string;
   log: Logger;
+  /** Claim lease and catch-up cadence of the mirror (defaults: 2 min lease, a pass every minute); tests shorten them. */
+  mirror?: DeskMirrorOptions;
 }
 
 export interface SlackAgentDesk {
@@ -34,6 +37,11 @@ export interface SlackAgentDesk {
   routes: Router[];
   /** Mirrors one conversation now (catch-up after an outage; tests). */
   refresh(conversationId: string): Promise<void>;
+  /**
+   * Runs one catch-up pass over the active threads now. `start` already runs one and then one
+   * every `mirror.catchUpMs` until `stop`; this is for tests and operators.
+   */
+  catchUp(): Promise<void>;
 }
 
 /**
@@ -41,7 +49,8 @@ export interface SlackAgentDesk {
  * `channelId`, replies in the thread go to the customer as agent messages, and the thread's
  * buttons and `/patron` claim, release, hand back and resolve. State (thread ↔ conversation,
  * posted items, Slack user ↔ staff links) lives in the database, so it survives restarts and
- * works across instances.
+ * works across instances; `start` also runs the mirror's catch-up (at once, then periodically,
+ * until `stop`), which repairs what a crash or a missed event left out.
  */
 export function buildSlackAgentDesk(deps: SlackAgentDeskDeps): SlackAgentDesk {
   const repo = new SlackDeskRepository(deps.db);
@@ -53,12 +62,13 @@ export function buildSlackAgentDesk(deps: SlackAgentDeskDeps): SlackAgentDesk {
       const row = await deps.db.selectFrom('conversations').select(['channel', 'external_id']).where('id', '=', id).executeTakeFirst();
       return row && { channel: row.channel, externalId: row.external_id };
     },
-  });
+  }, deps.mirror);
   const actions = new DeskActions({ repo, client, token: deps.botToken, channelId: deps.channelId, handoff: deps.handoff, staff: deps.staff, log });
   actions.register(deps.adapter.bolt);
   return {
     routes: [],
     refresh: (id) => mirror.refresh(id, 'conversation.queued'),
+    catchUp: () => mirror.catchUp(),
     start: async () => {
       await mirror.start();
       actions.running = true;

@@ -5,7 +5,7 @@ import { conversationLockKey } from '../../../flows/pipeline.js';
 import type { Coordination, Unsubscribe } from '../../../storage/coordination.js';
 import { toDeliveryError } from '../slack-errors.js';
 import { itemText, parentMessage } from './slack-desk-blocks.js';
-import type { DeskThread, SlackDeskRepository } from './slack-desk.repository.js';
+import { CLAIM_LEASE_MS, type DeskThread, type SlackDeskRepository } from './slack-desk.repository.js';
 
 export interface DeskMirrorDeps {
   repo: SlackDeskRepository;
@@ -18,41 +18,115 @@ export interface DeskMirrorDeps {
   log: Logger;
 }
 
+export interface DeskMirrorOptions {
+  /** How long a claimed item may stay unposted before a pass posts it again (default CLAIM_LEASE_MS). */
+  leaseMs?: number;
+  /** How often every active thread is synced again, besides the live events (default 60 s). */
+  catchUpMs?: number;
+  /** At most this many threads per catch-up pass; the next pass goes on from there (default 100). */
+  catchUpBatch?: number;
+}
+
+/** The thread's state decides what to do: open a lost parent, sync, or close after a missed hand-back. */
+type MirrorRun = AgentEvent['type'] | 'catch-up';
+
 const OPENING = new Set<AgentEvent['type']>(['conversation.queued', 'conversation.claimed', 'conversation.assigned']);
 const CLOSING = new Set<AgentEvent['type']>(['conversation.handed_back', 'conversation.resolved']);
 const OWNERSHIP = new Set<AgentEvent['type']>([...OPENING, ...CLOSING, 'conversation.released']);
 // A Slack call that fails puts the rest of the sync off by this much (or by Retry-After).
 const RETRY_MS = 5_000;
+const CATCH_UP_MS = 60_000;
+const CATCH_UP_BATCH = 100;
 
 /**
  * Mirrors handed-off conversations into Slack threads. The live events only say "something
  * happened in conversation X"; what to post is read from the database (inbound messages, outbox,
  * notes) and each item is claimed in `slack_desk_posts` before it is posted, so a redelivered
  * event, a second instance or a restart never posts an item twice, and a missed event is caught
- * up by the next one.
+ * up by the next one. Nothing is lost to a crash either: a claim that never got posted is taken
+ * back after a lease, and a catch-up pass (at start, then every `catchUpMs`) syncs every active
+ * thread, so in-flight work and events missed while down are repaired without a new event.
  */
 export class DeskMirror {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private unsubscribe: Unsubscribe[] = [];
   private running = false;
+  private readonly leaseMs: number;
+  private readonly catchUpMs: number;
+  private readonly catchUpBatch: number;
+  private catchUpTimer: NodeJS.Timeout | null = null;
+  private catchingUp: Promise<void> | null = null;
+  /** Where the next catch-up pass goes on (the last conversation id of a full page), null from the start. */
+  private catchUpAfter: string | null = null;
 
-  constructor(private readonly deps: DeskMirrorDeps) {}
+  constructor(
+    private readonly deps: DeskMirrorDeps,
+    options: DeskMirrorOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? CLAIM_LEASE_MS;
+    this.catchUpMs = options.catchUpMs ?? CATCH_UP_MS;
+    this.catchUpBatch = Math.max(1, options.catchUpBatch ?? CATCH_UP_BATCH);
+  }
 
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
     const onMessage = (raw: string) => this.onEvent(raw);
     this.unsubscribe = [await this.deps.coordination.subscribe(AGENT_EVENTS, onMessage), await this.deps.coordination.subscribe(AGENT_INBOUND, onMessage)];
+    // In the background: start-up never waits on Slack.
+    this.scheduleCatchUp(0);
   }
 
   async stop(): Promise<void> {
     this.running = false;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
     await Promise.all(this.unsubscribe.map((u) => u().catch(() => {})));
     this.unsubscribe = [];
+    await this.catchingUp;
     await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /**
+   * One catch-up pass: syncs up to `catchUpBatch` active threads (the next pass takes the next
+   * page), which posts items whose claim outlived the lease and whatever arrived while no event
+   * was heard (down, restarting, a lost retry timer). Resolves when the pass is done.
+   */
+  catchUp(): Promise<void> {
+    this.catchingUp ??= this.catchUpPass().finally(() => {
+      this.catchingUp = null;
+    });
+    return this.catchingUp;
+  }
+
+  private async catchUpPass(): Promise<void> {
+    if (!this.running) return;
+    try {
+      const ids = await this.deps.repo.activeThreads(this.catchUpAfter, this.catchUpBatch);
+      this.catchUpAfter = ids.length < this.catchUpBatch ? null : ids[ids.length - 1];
+      // One thread at a time: a pass never floods Slack or the database.
+      for (const id of ids) {
+        if (!this.running) return;
+        await this.enqueue(id, () => this.apply(id, 'catch-up'));
+      }
+    } catch (err) {
+      this.deps.log.warn({ err }, 'slack desk catch-up failed');
+    }
+  }
+
+  private scheduleCatchUp(delayMs: number): void {
+    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
+    this.catchUpTimer = null;
+    if (!this.running) return;
+    const timer = setTimeout(() => {
+      if (this.catchUpTimer === timer) this.catchUpTimer = null;
+      void this.catchUp().then(() => this.scheduleCatchUp(this.catchUpMs));
+    }, delayMs);
+    timer.unref?.();
+    this.catchUpTimer = timer;
   }
 
   /** Runs the mirror of one conversation now (after an action from Slack, or in tests). */
@@ -88,10 +162,20 @@ export class DeskMirror {
     return next;
   }
 
-  private async apply(conversationId: string, type: AgentEvent['type']): Promise<void> {
+  private async apply(conversationId: string, run: MirrorRun): Promise<void> {
     if (!this.running) return;
     await this.deps.coordination.withLock(`slack-desk:${conversationId}`, 60_000, 30_000, async () => {
       let thread = await this.deps.repo.thread(conversationId);
+      let type: AgentEvent['type'];
+      if (run === 'catch-up') {
+        // Decided under the lock, from the state now: events may have come and gone since the list.
+        if (!thread?.active) return;
+        const summary = await this.deps.repo.summary(conversationId);
+        if (!summary) return;
+        // No parent yet: reserved, then the post failed or the process died (openThread stops if
+        // the bot has it back). Back with the bot: the closing event was missed, close it now.
+        type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
+      } else type = run;
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {
         if (!opening) return;
@@ -133,9 +217,12 @@ export class DeskMirror {
   private async sync(thread: DeskThread): Promise<void> {
     const { repo, client, token } = this.deps;
     for (;;) {
-      const items = await repo.unposted(thread.conversationId, thread.mirrorFrom);
+      const items = await repo.unposted(thread.conversationId, thread.mirrorFrom, 50, this.leaseMs);
       for (const item of items) {
-        if (!(await repo.claimItem(thread.conversationId, item.key))) continue;
+        // A claim older than the lease with no message_ts is taken over and posted again: if its
+        // holder did post before dying (and only missed recording the ts), the item shows twice in
+        // the thread. A rare duplicate is accepted; an item silently missing from the thread is not.
+        if (!(await repo.claimItem(thread.conversationId, item.key, null, this.leaseMs))) continue;
         try {
           const res = await client.chat.postMessage({ token, channel: thread.channelId, thread_ts: thread.threadTs!, text: itemText(item), unfurl_links: false, unfurl_media: false });
           await repo.itemPosted(item.key, res.ts);
@@ -143,6 +230,7 @@ export class DeskMirror {
           // An item Slack will never take (too long, bad markup) is skipped rather than blocking the thread.
           if (toDeliveryError(err, 'slack desk post').failure === 'permanent') {
             this.deps.log.warn({ err, item: item.key }, 'slack desk item refused by Slack; skipped');
+            await repo.itemPosted(item.key, undefined);
             continue;
           }
           await repo.releaseItem(item.key);

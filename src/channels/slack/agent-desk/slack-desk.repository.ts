@@ -7,6 +7,11 @@ import './slack-desk.types.js';
 
 /** How many items before the hand-off a new thread shows as context. */
 export const CONTEXT_ITEMS = 10;
+/**
+ * How long a claimed item may stay unposted before another pass posts it again. Far above one
+ * chat.postMessage (the client gives up after 10 s, no retries), so a live holder is never overtaken.
+ */
+export const CLAIM_LEASE_MS = 120_000;
 
 export type DeskThread = { conversationId: string; channelId: string; threadTs: string | null; active: boolean; mirrorFrom: Date };
 
@@ -50,22 +55,43 @@ export class SlackDeskRepository {
       .execute();
   }
 
-  /** Claims an item for posting; false when another post (or instance) already has it. */
-  async claimItem(conversationId: string, key: string, messageTs: string | null = null): Promise<boolean> {
+  /**
+   * Claims an item for posting; false when another post (or instance) already has it. A claim
+   * older than `leaseMs` that never got its `message_ts` (the holder died between the claim and
+   * the post) is taken over. With `messageTs` the item is recorded as already in the thread.
+   */
+  async claimItem(conversationId: string, key: string, messageTs: string | null = null, leaseMs = CLAIM_LEASE_MS): Promise<boolean> {
     const res = await this.db
       .insertInto('slack_desk_posts')
-      .values({ item_key: key, conversation_id: conversationId, message_ts: messageTs })
-      .onConflict((oc) => oc.column('item_key').doNothing())
+      .values({ item_key: key, conversation_id: conversationId, message_ts: messageTs, claimed_at: messageTs ? null : sql<Date>`now()` })
+      .onConflict((oc) =>
+        messageTs
+          ? oc.column('item_key').doNothing()
+          : oc
+              .column('item_key')
+              .doUpdateSet({ claimed_at: sql<Date>`now()` })
+              .where('slack_desk_posts.message_ts', 'is', null)
+              .where(sql<boolean>`slack_desk_posts.claimed_at < now() - ${leaseMs}::double precision * interval '1 millisecond'`),
+      )
       .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
+  /** Settles a claimed item: posted (with its ts) or skipped for good (without); no lease applies any more. */
   async itemPosted(key: string, messageTs: string | undefined): Promise<void> {
-    await this.db.updateTable('slack_desk_posts').set({ message_ts: messageTs ?? null }).where('item_key', '=', key).execute();
+    await this.db.updateTable('slack_desk_posts').set({ message_ts: messageTs ?? null, claimed_at: null }).where('item_key', '=', key).execute();
   }
 
   async releaseItem(key: string): Promise<void> {
     await this.db.deleteFrom('slack_desk_posts').where('item_key', '=', key).execute();
+  }
+
+  /** Up to `limit` conversations whose thread is active, by id after `after` (a catch-up pass walks them in pages). */
+  async activeThreads(after: string | null, limit: number): Promise<string[]> {
+    let q = this.db.selectFrom('slack_desk_threads').select('conversation_id').where('active', '=', true);
+    if (after) q = q.where('conversation_id', '>', after);
+    const rows = await q.orderBy('conversation_id').limit(limit).execute();
+    return rows.map((r) => r.conversation_id);
   }
 
   /**
@@ -81,8 +107,11 @@ export class SlackDeskRepository {
     return rows.rows[0] ? new Date(rows.rows[0].at) : new Date(0);
   }
 
-  /** Items of the conversation since `from` that are not in the thread yet, oldest first. */
-  async unposted(conversationId: string, from: Date, limit = 50): Promise<MirrorItem[]> {
+  /**
+   * Items of the conversation since `from` that are not in the thread yet, oldest first: never
+   * claimed, or claimed longer than `leaseMs` ago and still without a `message_ts`.
+   */
+  async unposted(conversationId: string, from: Date, limit = 50, leaseMs = CLAIM_LEASE_MS): Promise<MirrorItem[]> {
     const rows = await sql<{ key: string; kind: string; author: string | null; text: string | null; message: OutboundMessage | null; at: Date }>`
       select * from (
         select 'in:' || i.id as key, 'customer' as kind, null as author, coalesce(i.text, i.payload) as text, null::jsonb as message, i.created_at as at, 0 as ord, 0::bigint as seq
@@ -95,7 +124,9 @@ export class SlackDeskRepository {
         select 'note:' || n.id, 'note', n.author_name, n.text, null, n.created_at, 2, n.id::bigint
         from conversation_notes n where n.conversation_id = ${conversationId} and n.created_at >= ${from.toISOString()}::timestamptz
       ) t
-      where not exists (select 1 from slack_desk_posts p where p.item_key = t.key)
+      where not exists (
+        select 1 from slack_desk_posts p where p.item_key = t.key
+          and (p.message_ts is not null or p.claimed_at is null or p.claimed_at >= now() - ${leaseMs}::double precision * interval '1 millisecond'))
       order by at, ord, seq limit ${limit}`.execute(this.db);
     return rows.rows.map((r) => ({
       key: r.key,

@@ -17,6 +17,11 @@ export interface SlackDeskPostsTable {
   conversation_id: string;
   message_ts: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
+  /**
+   * When the row was claimed for posting; null once settled (posted, skipped, or written with its
+   * ts). A claim older than the lease with no `message_ts` is taken as lost and posted again.
+   */
+  claimed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface SlackAgentLinksTable {
