@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { captureIntervals, loadBotkit, loadOptionalExport, NO_STORAGE } from '../src/channels/botkit/botkit-loader.js';
 import { silentLogger } from '../src/core/logger.js';
 import { startApp } from '../src/main.js';
-import { row, type BenchReport, type BenchRow } from './harness.js';
+import { row, type BenchReport } from './harness.js';
 import { runBotkitLoad } from './support/botkit-load.js';
 import { alternating, ROUNDS } from './support/load.js';
-import { benchStores } from './support/stores.js';
+import { measureOnStores } from './support/stores.js';
 
 /**
  * Web-chat turn throughput of Patron (`POST /chat/messages`, full pipeline; on embedded PGlite and,
@@ -66,33 +66,25 @@ export default async function botkitBench(): Promise<BenchReport> {
   const echo = await botkitWebEcho();
   if ('skipped' in echo) return { name, rows: [], skipped: echo.skipped };
   const dir = mkdtempSync(join(tmpdir(), 'patron-bench-botkit-'));
-  const { stores, missing, close } = await benchStores(dir);
-  const rows: BenchRow[] = [];
-  const extra: Record<string, unknown> = {};
   try {
-    for (const store of stores) {
-      const app = await startApp({ env: { ...store.env, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
-      try {
-        const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS };
-        const patron = { ...job, url: `${app.url}/chat/messages`, shape: 'patron' as const };
-        const botkit = { ...job, url: echo.url, shape: 'web' as const };
-        await runBotkitLoad({ ...botkit, perClient: 10 });
-        await runBotkitLoad({ ...patron, perClient: 10 });
-        const { base, ours, rps } = await alternating(ROUNDS, () => runBotkitLoad(botkit), () => runBotkitLoad(patron));
-        rows.push(
-          row(`throughput, ${store.label}`, ours.rps, base.rps, 'req/s', { target: 'product goal ≥ 1.5', note: `median of ${ROUNDS} alternating rounds` }),
-          row(`latency p50, ${store.label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
-          row(`latency p99, ${store.label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
-        );
-        extra[store.label] = { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: { ours: ours.requests, baseline: base.requests } };
-      } finally {
-        await app.stop();
-      }
-    }
-    if (missing) extra['PostgreSQL server'] = `not measured: ${missing}`;
+    const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS };
+    const botkit = { ...job, url: echo.url, shape: 'web' as const };
+    await runBotkitLoad({ ...botkit, perClient: 10 });
+    const { rows, extra } = await measureOnStores(dir, async (url, label) => {
+      const patron = { ...job, url, shape: 'patron' as const };
+      await runBotkitLoad({ ...patron, perClient: 10 });
+      const { base, ours, rps } = await alternating(ROUNDS, () => runBotkitLoad(botkit), () => runBotkitLoad(patron));
+      return {
+        rows: [
+          row(`throughput, ${label}`, ours.rps, base.rps, 'req/s', { target: 'product goal ≥ 1.5', note: `median of ${ROUNDS} alternating rounds` }),
+          row(`latency p50, ${label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
+          row(`latency p99, ${label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
+        ],
+        extra: { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: { ours: ours.requests, baseline: base.requests } },
+      };
+    });
     return { name, rows, extra };
   } finally {
-    await close();
     await echo.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,11 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../src/core/logger.js';
-import { startApp } from '../src/main.js';
-import { row, round, type BenchReport, type BenchRow } from './harness.js';
+import { row, round, type BenchReport } from './harness.js';
 import { alternating, ROUNDS, runLoad } from './support/load.js';
-import { benchStores } from './support/stores.js';
+import { measureOnStores } from './support/stores.js';
 
 /**
  * Web-chat turn throughput through the full pipeline (in-process coordination) on the embedded
@@ -33,37 +31,24 @@ async function echoServer(): Promise<{ url: string; server: Server }> {
 export default async function webchatBench(): Promise<BenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'patron-bench-'));
   const echo = await echoServer();
-  const { stores, missing, close } = await benchStores(dir);
-  const rows: BenchRow[] = [];
-  const extra: Record<string, unknown> = {};
   try {
-    for (const store of stores) {
-      const app = await startApp({ env: { ...store.env, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
-      try {
-        const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS, session: true };
-        const patron = { ...job, url: `${app.url}/chat/messages` };
-        // Warm both up (JIT, connection pools, first-session inserts) before measuring.
-        await runLoad({ ...job, url: echo.url, perClient: 10 });
-        await runLoad({ ...patron, perClient: 10 });
-        const { base, ours, rps } = await alternating(ROUNDS, () => runLoad({ ...job, url: echo.url }), () => runLoad(patron));
-        rows.push(
-          row(`throughput, ${store.label}`, ours.rps, base.rps, 'req/s', { target: '≥ 0.25 (issue 2), product goal ≥ 0.5', note: `median of ${ROUNDS} alternating rounds` }),
-          row(`latency p50, ${store.label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
-          row(`latency p99, ${store.label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
-        );
-        extra[store.label] = { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: ours.requests, seconds: round(ours.seconds) };
-      } finally {
-        await app.stop();
-      }
-    }
-    if (missing) extra['PostgreSQL server'] = `not measured: ${missing}`;
-    return {
-      name: `web-chat turn throughput (${CONCURRENCY} sessions × ${PER_CLIENT} messages) vs bare express echo`,
-      rows,
-      extra,
-    };
+    const job = { concurrency: CONCURRENCY, perClient: PER_CLIENT, texts: TEXTS, session: true };
+    // Warm the echo up once (JIT, keep-alive sockets); Patron is warmed on each store.
+    await runLoad({ ...job, url: echo.url, perClient: 10 });
+    const { rows, extra } = await measureOnStores(dir, async (url, label) => {
+      await runLoad({ ...job, url, perClient: 10 });
+      const { base, ours, rps } = await alternating(ROUNDS, () => runLoad({ ...job, url: echo.url }), () => runLoad({ ...job, url }));
+      return {
+        rows: [
+          row(`throughput, ${label}`, ours.rps, base.rps, 'req/s', { target: '≥ 0.25 (issue 2), product goal ≥ 0.5', note: `median of ${ROUNDS} alternating rounds` }),
+          row(`latency p50, ${label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
+          row(`latency p99, ${label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
+        ],
+        extra: { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: ours.requests, seconds: round(ours.seconds) },
+      };
+    });
+    return { name: `web-chat turn throughput (${CONCURRENCY} sessions × ${PER_CLIENT} messages) vs bare express echo`, rows, extra };
   } finally {
-    await close();
     await new Promise<void>((r) => echo.server.close(() => r()));
     rmSync(dir, { recursive: true, force: true });
   }

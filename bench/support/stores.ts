@@ -1,7 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../../src/core/logger.js';
+import { startApp } from '../../src/main.js';
 import { startPostgres } from '../../test/setup/global-servers.js';
+import type { BenchRow } from '../harness.js';
 
 /** A store a throughput bench runs Patron on, as the environment `startApp` needs for it. */
 export interface BenchStore {
@@ -34,4 +37,31 @@ export async function benchStores(dataDir: string): Promise<{ stores: BenchStore
       cleanup();
     },
   };
+}
+
+/**
+ * Starts Patron on each bench store in turn (chat flood limits off, silent) and collects what
+ * `measure` reports for it; the stores are closed afterwards. A missing server row is noted in `extra`.
+ */
+export async function measureOnStores(
+  dataDir: string, measure: (chatUrl: string, label: string) => Promise<{ rows: BenchRow[]; extra: unknown }>,
+): Promise<{ rows: BenchRow[]; extra: Record<string, unknown> }> {
+  const { stores, missing, close } = await benchStores(dataDir);
+  const out: { rows: BenchRow[]; extra: Record<string, unknown> } = { rows: [], extra: {} };
+  try {
+    for (const store of stores) {
+      const app = await startApp({ env: { ...store.env, PORT: '0', LOG_LEVEL: 'silent', CHAT_RATE_LIMIT: 'off', CHAT_IP_RATE_LIMIT: 'off' }, logger: silentLogger });
+      try {
+        const { rows, extra } = await measure(`${app.url}/chat/messages`, store.label);
+        out.rows.push(...rows);
+        out.extra[store.label] = extra;
+      } finally {
+        await app.stop();
+      }
+    }
+    if (missing) out.extra['PostgreSQL server'] = `not measured: ${missing}`;
+    return out;
+  } finally {
+    await close();
+  }
 }

@@ -83,8 +83,10 @@ export class TierService {
     };
   }
 
-  /** Reviews every active member: applies upgrades, and downgrades for those whose review date has come. */
-  /** `onChange` runs inside the member's transaction (its notice commits with the new tier). */
+  /**
+   * Reviews every active member: applies upgrades, and downgrades for those whose review date has
+   * come. `onChange` runs inside the member's transaction (its notice commits with the new tier).
+   */
   async reviewAll(db: Db, now: Date, onChange: (c: TierChangeResult, trx: Db) => Promise<void>) {
     const summary = { reviewed: 0, upgraded: 0, downgraded: 0 };
     let after: string | null = null;
