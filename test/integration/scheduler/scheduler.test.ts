@@ -72,7 +72,7 @@ describe('scheduler shutdown', () => {
     s.add({ name: 'every-second', cron: '* * * * * *', run: slow('scheduled') });
     s.add({ name: 'manual', cron: '0 0 1 1 *', run: slow('manual') });
     s.start();
-    await new Promise((r) => setTimeout(r, 1100)); // at least one fire has started
+    await new Promise((r) => setTimeout(r, 1500)); // at least one fire has started (they come every second)
     void s.runNow('manual');
     await s.stop();
     expect(finished).toContain('scheduled');
