@@ -15,6 +15,7 @@ import * as m0013 from './migrations/0013-outbox-send-started.js';
 import * as m0014 from './migrations/0014-commit-turns-function.js';
 import * as m0015 from './migrations/0015-conversations-hot-updates.js';
 import * as m0016 from './migrations/0016-slack-desk-claims.js';
+import * as m0017 from './migrations/0017-no-statistics-for-message-bodies.js';
 
 /**
  * Every migration shipped, by name (the file name without extension), in order. A static list rather
@@ -38,6 +39,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0014-commit-turns-function': m0014,
   '0015-conversations-hot-updates': m0015,
   '0016-slack-desk-claims': m0016,
+  '0017-no-statistics-for-message-bodies': m0017,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
