@@ -33,7 +33,7 @@ export class FakeTelegramApi {
   readonly calls: FakeCall[] = [];
   /** Highest offset a getUpdates call confirmed. */
   confirmedOffset = 0;
-  webhook: { url: string; secret?: string } | null = null;
+  webhook: { url: string; secret?: string; maxConnections?: number } | null = null;
   private server: Server | null = null;
   private queue: Update[] = [];
   private waiters = new Set<() => void>();
@@ -146,7 +146,7 @@ export class FakeTelegramApi {
         return { message_id: Number(p.message_id), date: now(), chat: { id: Number(p.chat_id), type: 'private' }, reply_markup: p.reply_markup };
       case 'setWebhook':
         if (typeof p.url !== 'string' || !p.url) return new ApiFailure(400, 'Bad Request: bad webhook: An HTTP URL must be provided for webhook');
-        this.webhook = { url: p.url, secret: p.secret_token as string | undefined };
+        this.webhook = { url: p.url, secret: p.secret_token as string | undefined, ...(p.max_connections === undefined ? {} : { maxConnections: Number(p.max_connections) }) };
         return true;
       case 'getWebhookInfo':
         return { url: this.webhook?.url ?? '', has_custom_certificate: false, pending_update_count: this.queue.length };

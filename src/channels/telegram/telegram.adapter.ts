@@ -23,6 +23,8 @@ export interface TelegramAdapterOptions {
   /** Full public URL of `POST /telegram/webhook` (webhook mode). */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Updates Telegram keeps in flight to the webhook at once (its `max_connections`, 1-100; Telegram's default 40). */
+  webhookMaxConnections?: number;
   handle: InboundHandler;
   log: Logger;
   /** The sender's pace for this channel; `null` turns pacing off (benchmarks against a fake). */
@@ -196,6 +198,8 @@ export class TelegramAdapter implements ChannelAdapter {
     if (this.options.mode === 'webhook') {
       await this.call('setWebhook', {
         url: this.options.webhookUrl!, secret_token: this.options.webhookSecret, allowed_updates: ALLOWED_UPDATES as never, drop_pending_updates: false,
+        // Stated rather than left to Telegram's default: it bounds how many updates wait on turns at once.
+        max_connections: this.options.webhookMaxConnections ?? 40,
       });
     } else {
       // Telegram refuses getUpdates while a webhook is set; pending updates are kept.

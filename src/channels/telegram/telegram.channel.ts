@@ -6,7 +6,7 @@ import { telegramWebhookRoutes, TELEGRAM_WEBHOOK_PATH } from '../../http/routes/
 import type { ChannelAdapter, InboundHandler } from '../channel-adapter.js';
 import { TelegramAdapter, type TelegramAdapterOptions } from './telegram.adapter.js';
 
-export type TelegramEnv = Pick<Env, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_WEBHOOK_URL'> & { TELEGRAM_MODE?: Env['TELEGRAM_MODE'] };
+export type TelegramEnv = Pick<Env, 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_WEBHOOK_SECRET' | 'TELEGRAM_WEBHOOK_URL'> & { TELEGRAM_MODE?: Env['TELEGRAM_MODE']; TELEGRAM_WEBHOOK_MAX_CONNECTIONS?: number };
 
 export interface TelegramChannelOptions {
   /** The validated environment (`app.config.env`). */
@@ -42,6 +42,7 @@ export function buildTelegramChannel(options: TelegramChannelOptions): { adapter
     mode,
     webhookUrl: env.TELEGRAM_WEBHOOK_URL ? webhookUrl(env.TELEGRAM_WEBHOOK_URL) : undefined,
     webhookSecret: env.TELEGRAM_WEBHOOK_SECRET,
+    webhookMaxConnections: env.TELEGRAM_WEBHOOK_MAX_CONNECTIONS,
     handle: options.handle,
     log: options.log.child({ channel: 'telegram' }),
     pacing: options.pacing,

@@ -27,7 +27,7 @@ export async function startTelegramApp(mode: 'polling' | 'webhook', pacing?: Cha
     env: {
       DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent', DEMO_DATA: 'false',
       TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_MODE: mode,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL: 'https://shop.example.com',
+      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL: 'https://shop.example.com', TELEGRAM_WEBHOOK_MAX_CONNECTIONS: '12',
     },
     // Wired by startApp from the environment, as in production.
     telegram: { pacing, pollTimeoutSec: 2 },

@@ -27,7 +27,7 @@ async function inboundCount(externalId: string): Promise<number> {
 
 describe('Telegram by webhook, through the whole app', () => {
   it('registers the webhook with its URL and secret token at start', () => {
-    expect(t.fake.webhook).toEqual({ url: 'https://shop.example.com/telegram/webhook', secret: WEBHOOK_SECRET });
+    expect(t.fake.webhook).toEqual({ url: 'https://shop.example.com/telegram/webhook', secret: WEBHOOK_SECRET, maxConnections: 12 });
     expect(t.fake.callsOf('getUpdates')).toHaveLength(0);
   });
 

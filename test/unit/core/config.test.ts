@@ -29,6 +29,8 @@ describe('configuration', () => {
     expect(() => loadEnv({ CHAT_RATE_LIMIT: 'lots' })).toThrow(/^CHAT_RATE_LIMIT must look like 30\/10/);
     expect(() => loadEnv({ CAMPAIGN_QUIET_HOURS: '9pm-9am' })).toThrow(/^CAMPAIGN_QUIET_HOURS must look like 21:00-09:00/);
     expect(loadEnv({ HANDOFF_IDLE_MINUTES: '30' }).HANDOFF_IDLE_MINUTES).toBe(30);
+    expect(() => loadEnv({ TELEGRAM_WEBHOOK_MAX_CONNECTIONS: '500' })).toThrow(/^TELEGRAM_WEBHOOK_MAX_CONNECTIONS must be a whole number from 1 to 100/);
+    expect(loadEnv({}).TELEGRAM_WEBHOOK_MAX_CONNECTIONS).toBe(40);
   });
 
   it('does not echo secrets in full when they are rejected', () => {
