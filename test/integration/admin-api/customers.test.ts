@@ -139,6 +139,11 @@ describe('customers in the admin API', () => {
     expect(res.status).toBe(200);
     expect(res.body.profile.email).toBe('ada@example.com');
     expect(res.body.related.points_ledger.length).toBeGreaterThan(0);
+    expect((await kit.app.staff.auditTrail({ customerId: ada })).filter((e) => e.action === 'customer.export')).toHaveLength(1);
+    // An id that is no customer: 404, and no access recorded.
+    const missing = '00000000-0000-4000-8000-000000000000';
+    expect((await kit.call('GET', `/api/customers/${missing}/export`)).status).toBe(404);
+    expect(await kit.app.staff.auditTrail({ customerId: missing })).toEqual([]);
   });
 
   it('lets agents and marketers read customers but not change them; no token is 401', async () => {

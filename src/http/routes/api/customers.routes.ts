@@ -104,8 +104,10 @@ export function customersRoutes(reg: ApiRegistry, deps: CustomersRouteDeps): Rou
   });
 
   reg.route(router, { method: 'get', path: '/customers/:id/export', tag: TAG, access: ADMIN, params: uuidParams, summary: 'Everything held about a customer (data-subject export)', response: { description: 'The export document' } }, async ({ params, res, staff: who }) => {
-    const data = await customers.export(params.id);
+    await existing(params.id);
+    // Recorded before the data is read: an export that dies half-way was still an access to the data.
     await staff.audit(who, 'customer.export', { type: 'customer', id: params.id, customerId: params.id });
+    const data = await customers.export(params.id);
     res.setHeader('content-disposition', `attachment; filename="customer-${params.id}.json"`);
     return data;
   });
