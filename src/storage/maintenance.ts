@@ -100,9 +100,11 @@ export async function maintainTables(db: Db, log?: Logger): Promise<MaintenanceR
     else await sql`analyze ${table}`.execute(db);
     if (t.vacuum) run.vacuumed.push(t.table);
     if (t.analyze) run.analyzed.push(t.table);
-    log?.info({ table: t.table, vacuum: t.vacuum, analyze: t.analyze, reason: t.reason, ms: Math.round(performance.now() - began) }, 'table maintenance');
+    log?.debug({ table: t.table, vacuum: t.vacuum, analyze: t.analyze, reason: t.reason, ms: Math.round(performance.now() - began) }, 'table maintained');
   }
   run.ms = performance.now() - started;
+  // One line per pass that did something (the first start touches every table once).
+  if (run.vacuumed.length || run.analyzed.length) log?.info({ vacuumed: run.vacuumed, analyzed: run.analyzed, ms: Math.round(run.ms) }, 'table maintenance');
   return run;
 }
 
