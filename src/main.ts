@@ -188,9 +188,11 @@ async function assemble(
   for (const job of crm.jobs) scheduler.add(job);
   const maintenance = tableMaintenanceJob(store, log.child({ part: 'maintenance' }));
   if (maintenance) scheduler.add(maintenance);
+  const staff = new StaffService(db);
   const workspace = buildHandoffWorkspace({
     db, translator, coordination, configDir: config.configDir, log: log.child({ part: 'handoff' }),
     wake: () => void sender.wakeAll(), invalidate: (id) => participants.invalidate(id), idleMinutes: env.HANDOFF_IDLE_MINUTES,
+    audit: (trx, actor, action, subject, detail) => staff.audit(actor, action, subject, detail, trx),
   });
   announceHandoff = (r) => workspace.handoffQueue.announceQueued(r);
   for (const job of workspace.jobs) scheduler.add(job);
@@ -202,7 +204,6 @@ async function assemble(
     beforeUnderstanding: [careShortcuts],
   });
   const adminToken = env.ADMIN_TOKEN ?? (await settings.getOrCreate('admin_token', () => newToken(24)));
-  const staff = new StaffService(db);
   await staff.ensureBootstrapAdmin(adminToken);
   const webchatSecret = await settings.getOrCreate('webchat_secret', () => newToken(32));
   const webchat = new WebchatAdapter(new WebchatSessions(webchatSecret), (m) => pipeline.handle(m));
@@ -225,7 +226,7 @@ async function assemble(
   // Slack as the agents' desk: hand-offs mirrored as threads in SLACK_AGENT_CHANNEL.
   const slackDesk = slack && env.SLACK_AGENT_CHANNEL
     ? (await import('./channels/slack/agent-desk/index.js')).buildSlackAgentDesk({
-        db, coordination, handoff: workspace.handoffQueue, staff, adapter: slack.adapter,
+        db, coordination, handoff: workspace.handoffQueue, adapter: slack.adapter,
         botToken: env.SLACK_BOT_TOKEN!.trim(), channelId: env.SLACK_AGENT_CHANNEL, log: log.child({ part: 'slack-desk' }),
       })
     : null;

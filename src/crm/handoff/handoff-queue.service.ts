@@ -25,6 +25,11 @@ export interface HandoffQueueDeps {
   clock?: Clock;
   weights?: QueueWeights;
   log?: Logger;
+  /**
+   * Writes a staff member's claim, release, assignment, hand-back or resolve to the audit log, in
+   * the transaction of the change (so a crash can never leave one without the other).
+   */
+  audit?: (trx: Db, actor: Actor, action: string, subject: { type: 'conversation'; id: string; customerId: string }, detail?: Record<string, unknown>) => Promise<void>;
 }
 
 type ConversationRow = NonNullable<Awaited<ReturnType<HandoffQueueRepository['findWithLocale']>>>;
@@ -37,6 +42,8 @@ interface Transition {
   /** Request-row writes in the same transaction. */
   effects(trx: Db, row: Conversation): Promise<unknown>;
   reason?: string;
+  /** Audit-log action for a staff member's change (the system's idle hand-back is not audited). */
+  audit?: { action: string; detail?: Record<string, unknown> };
 }
 
 /** The system actor of jobs (idle hand-back). */
@@ -69,6 +76,7 @@ export class HandoffQueueService {
     const conv = await this.load(conversationId);
     return this.transition(conv, agent, {
       event: 'conversation.claimed',
+      audit: { action: 'conversation.claim' },
       change: { from: ['bot', 'queue'], to: 'agent', agentId: agent.id },
       notice: { key: 'handoff.agent_joined', vars: { agent: agent.name } },
       effects: async (trx, row) => {
@@ -84,6 +92,7 @@ export class HandoffQueueService {
     const conv = await this.load(conversationId);
     return this.transition(conv, agent, {
       event: 'conversation.released',
+      audit: { action: 'conversation.release' },
       change: { from: ['agent'], to: 'queue', agentId: null, heldBy: heldBy(agent) },
       notice: { key: 'handoff.requeued', vars: { agent: await this.holderName(conv, agent) } },
       effects: (trx, row) => requeueRequest(trx, { conversationId, customerId: row.customer_id, at: this.clock.now(), version: row.version }),
@@ -97,6 +106,7 @@ export class HandoffQueueService {
     const conv = await this.load(conversationId);
     return this.transition(conv, by, {
       event: 'conversation.assigned',
+      audit: { action: 'conversation.assign', detail: { agentId: target.id } },
       change: { from: ['bot', 'queue', 'agent'], to: 'agent', agentId: target.id },
       notice: { key: 'handoff.agent_joined', vars: { agent: target.name } },
       effects: async (trx, row) => {
@@ -111,6 +121,7 @@ export class HandoffQueueService {
     const conv = await this.load(conversationId);
     return this.transition(conv, agent, {
       event: 'conversation.handed_back',
+      audit: { action: 'conversation.handback' },
       change: { from: ['agent'], to: 'bot', agentId: null, heldBy: heldBy(agent) },
       notice: { key: 'handoff.bot_back' },
       effects: (trx) => closeRequests(trx, conversationId, this.clock.now()),
@@ -122,6 +133,7 @@ export class HandoffQueueService {
     const conv = await this.load(conversationId);
     return this.transition(conv, agent, {
       event: 'conversation.resolved',
+      audit: { action: 'conversation.resolve' },
       change: { from: ['agent', 'queue'], to: 'bot', agentId: null, heldBy: heldBy(agent) },
       notice: { key: 'handoff.resolved' },
       effects: (trx) => closeRequests(trx, conversationId, this.clock.now()),
@@ -225,6 +237,10 @@ export class HandoffQueueService {
         const row = await changeOwner(trx, conv.id, t.change);
         if (!row) return undefined;
         await t.effects(trx, row);
+        if (t.audit && actor.role !== 'system') {
+          const detail = { ...t.audit.detail, ...(actor.via ? { via: actor.via } : {}) };
+          await this.deps.audit?.(trx, actor, t.audit.action, { type: 'conversation', id: conv.id, customerId: row.customer_id }, Object.keys(detail).length ? detail : undefined);
+        }
         await new OutboxRepository(trx).enqueue({
           dedupeKey: `handoff:${t.event}:${conv.id}:${row.version}`, channel: conv.channel, recipient: conv.external_id, kind: 'system',
           message: { text: this.deps.translator.t(this.localeOf(conv), t.notice.key, t.notice.vars) }, conversationId: conv.id, customerId: conv.customer_id,

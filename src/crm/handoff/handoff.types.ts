@@ -45,6 +45,8 @@ export interface Actor {
   id: string;
   name: string;
   role: 'admin' | 'agent' | 'marketer' | 'system';
+  /** Where a staff action came from when not the API (e.g. 'slack'), for the audit log. */
+  via?: string;
 }
 
 /** A live event on the coordination channel {@link AGENT_EVENTS}. */

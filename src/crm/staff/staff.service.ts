@@ -94,8 +94,9 @@ export class StaffService {
   }
 
   /** Records who saw or did what, on which customer. */
-  async audit(actor: StaffPrincipal | null, action: string, subject?: { type: string; id: string; customerId?: string }, detail?: unknown): Promise<void> {
-    await this.db
+  /** Appends to the audit log; pass `trx` to write it with the change it records. */
+  async audit(actor: Pick<StaffPrincipal, 'id' | 'name'> | null, action: string, subject?: { type: string; id: string; customerId?: string }, detail?: unknown, trx?: Db): Promise<void> {
+    await (trx ?? this.db)
       .insertInto('audit_log')
       .values({ actor_id: actor?.id ?? null, actor_name: actor?.name ?? null, action, subject_type: subject?.type ?? null, subject_id: subject?.id ?? null, customer_id: subject?.customerId ?? null, detail: detail === undefined ? null : JSON.stringify(detail) })
       .execute();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { Translator } from '../../../src/core/i18n.js';
 import { newId } from '../../../src/core/ids.js';
+import { HandoffQueueService } from '../../../src/crm/handoff/handoff-queue.service.js';
 import { postJson, tempDataDir } from '../../helpers/app.js';
 import { call, customerSays, eventually, RecordingChannel, startWorkspace, type Workspace } from './workspace.js';
 
@@ -83,6 +85,24 @@ describe('ownership invariant under concurrency', () => {
 });
 
 describe('hand-off lifecycle', () => {
+  it('writes a staff member’s claim to the audit log with the claim itself: no claim without its audit row', async () => {
+    await customerSays(w.app, 'audit-1', 'hello');
+    const conv = await conversationOf('audit-1');
+    const app = w.app;
+    const failing = new HandoffQueueService({
+      db: app.store.db, translator: Translator.fromConfig(app.config.configDir), coordination: app.coordination,
+      wake: () => {}, invalidate: () => {}, audit: async () => { throw new Error('audit log down'); },
+    });
+    await expect(failing.claim(conv.id, { id: mia().id, name: mia().name, role: 'agent' })).rejects.toThrow(/audit log down/);
+    expect((await conversationOf('audit-1')).owner).toBe('bot');
+    expect((await outboxOf(conv.id)).filter((r) => r.kind === 'system')).toEqual([]);
+    // Through the API: claimed and audited, once.
+    expect((await call('POST', `${url}/conversations/${conv.id}/claim`, mia().token)).status).toBe(200);
+    const trail = await app.staff.auditTrail({ customerId: conv.customer_id });
+    expect(trail.filter((t) => t.action === 'conversation.claim').map((t) => t.actor_name)).toEqual(['Mia']);
+    expect((await call('POST', `${url}/conversations/${conv.id}/handback`, mia().token)).status).toBe(200);
+  });
+
   it('tells the customer they are queued when the message that asked is redelivered after a crash before its turn committed', async () => {
     await customerSays(w.app, 'crash-q', 'hello');
     const conv = await conversationOf('crash-q');

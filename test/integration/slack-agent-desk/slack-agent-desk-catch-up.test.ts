@@ -86,7 +86,7 @@ describe('Slack agent desk: catch-up after a crash or a restart', () => {
     // Another desk on the same app, with a short lease and frequent passes.
     const adapter = d.app.channels.get('slack') as SlackAdapter;
     extra = buildSlackAgentDesk({
-      db: d.app.store.db, coordination: d.app.coordination, handoff: d.app.handoffQueue, staff: d.app.staff, adapter,
+      db: d.app.store.db, coordination: d.app.coordination, handoff: d.app.handoffQueue, adapter,
       botToken: BOT_TOKEN, channelId: DESK, log: silentLogger, mirror: { leaseMs: 1_500, catchUpMs: 100 },
     });
     await extra.start();

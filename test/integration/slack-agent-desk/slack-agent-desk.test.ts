@@ -67,6 +67,9 @@ describe('Slack agent desk: mirroring', () => {
     expect(String(parentsOf(fake, conv.id)[0].params.text)).toContain('on slack');
     const claim = await slash(`${d.app.url}/slack/events`, mia.slackId, `claim ${conv.id}`);
     expect(claim.body).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('You hold conversation') });
+    // Audited with the claim, marked as made from Slack.
+    const audited = (await d.app.staff.auditTrail({ customerId: conv.customer_id })).filter((t) => t.action === 'conversation.claim');
+    expect(audited.map((t) => [t.actor_name, t.detail])).toEqual([['Mia', { via: 'slack' }]]);
     await channelMessage(`${d.app.url}/slack/events`, { user: mia.slackId, threadTs: ts, text: 'Hi, Mia here. How can I help?' });
     await fake.waitFor(() => fake.okCallsTo('chat.postMessage').some((c) => c.params.channel === dm && String(c.params.text).includes('Mia here')));
   });

@@ -1,7 +1,6 @@
 import type { Router } from 'express';
 import type { Logger } from '../../../core/logger.js';
 import type { HandoffQueueService } from '../../../crm/handoff/handoff-queue.service.js';
-import type { StaffService } from '../../../crm/staff/staff.service.js';
 import type { Coordination } from '../../../storage/coordination.js';
 import type { Db } from '../../../storage/database.js';
 import type { SlackAdapter } from '../slack.adapter.js';
@@ -18,8 +17,6 @@ export interface SlackAgentDeskDeps {
   db: Db;
   coordination: Coordination;
   handoff: HandoffQueueService;
-  /** For the audit log of claims and hand-backs made from Slack (optional). */
-  staff?: StaffService;
   /** The Slack customer channel's adapter: the desk adds its listeners to the same bolt app and endpoint. */
   adapter: Pick<SlackAdapter, 'bolt'>;
   botToken: string;
@@ -63,7 +60,7 @@ export function buildSlackAgentDesk(deps: SlackAgentDeskDeps): SlackAgentDesk {
       return row && { channel: row.channel, externalId: row.external_id };
     },
   }, deps.mirror);
-  const actions = new DeskActions({ repo, client, token: deps.botToken, channelId: deps.channelId, handoff: deps.handoff, staff: deps.staff, log });
+  const actions = new DeskActions({ repo, client, token: deps.botToken, channelId: deps.channelId, handoff: deps.handoff, log });
   actions.register(deps.adapter.bolt);
   return {
     routes: [],

@@ -3,7 +3,6 @@ import { AppError } from '../../../core/errors.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Actor } from '../../../crm/handoff/handoff.types.js';
 import type { HandoffQueueService } from '../../../crm/handoff/handoff-queue.service.js';
-import type { StaffService } from '../../../crm/staff/staff.service.js';
 import { fromSlackText, type SlackBlockActions, type SlackMessageEvent } from '../slack-inbound.js';
 import { DESK_ACTION, USAGE, type DeskAction } from './slack-desk-blocks.js';
 import type { SlackDeskRepository } from './slack-desk.repository.js';
@@ -15,7 +14,6 @@ export interface DeskActionsDeps {
   token: string;
   channelId: string;
   handoff: HandoffQueueService;
-  staff?: StaffService;
   log: Logger;
 }
 
@@ -104,7 +102,7 @@ export class DeskActions {
   async perform(action: DeskAction, conversationId: string, slackUserId: string): Promise<string> {
     const staff = await this.staffOf(slackUserId);
     if (!staff) return LINK_FIRST;
-    const actor = actorOf(staff);
+    const actor = { ...actorOf(staff), via: 'slack' };
     const h = this.deps.handoff;
     try {
       if (action === 'claim') await h.claim(conversationId, actor);
@@ -115,7 +113,7 @@ export class DeskActions {
       if (!(err instanceof AppError) || !['conflict', 'not_found', 'forbidden'].includes(err.code)) throw err;
       return `Could not ${verbText(action)}: ${err.message}.`;
     }
-    await this.deps.staff?.audit(staff, `conversation.${action}`, { type: 'conversation', id: conversationId }, { via: 'slack' }).catch(() => {});
+    // Audited (via: slack) by the hand-off service, in the transaction of the change.
     return doneText(action, conversationId);
   }
 

@@ -73,8 +73,8 @@ export function conversationsRoutes(deps: ConversationsRoutesDeps): Router {
     router.post(`/conversations/:id/${name}`, agent, async (req, res) => {
       const id = uuidParam(req.params.id);
       const run = { claim: handoff.claim, release: handoff.release, handback: handoff.handBack, resolve: handoff.resolve }[name];
-      const changed = await run.call(handoff, id, me(req));
-      await staff.audit(me(req), `conversation.${name}`, { type: 'conversation', id, customerId: changed.customer_id });
+      // Audited by the hand-off service, in the transaction of the change.
+      await run.call(handoff, id, me(req));
       res.json(await card(id));
     });
   (['claim', 'release', 'handback', 'resolve'] as const).forEach(action);
@@ -82,8 +82,7 @@ export function conversationsRoutes(deps: ConversationsRoutesDeps): Router {
   router.post('/conversations/:id/assign', requireRole('admin'), async (req, res) => {
     const id = uuidParam(req.params.id);
     const body = parseBody(assignBody, req.body);
-    const changed = await handoff.assign(id, body.agentId, me(req));
-    await staff.audit(me(req), 'conversation.assign', { type: 'conversation', id, customerId: changed.customer_id }, { agentId: body.agentId });
+    await handoff.assign(id, body.agentId, me(req));
     res.json(await card(id));
   });
 
