@@ -67,7 +67,7 @@ export class CustomerPrivacyService {
    * recipients replaced, unsent messages suppressed, conversation thread ids and order addresses
    * dropped. Consent records and other modules' ledgers are kept (they are the legal record).
    */
-  async erase(customerId: string): Promise<{ customerId: string; erasedAt: Date }> {
+  async erase(customerId: string, audit?: (trx: Db) => Promise<void>): Promise<{ customerId: string; erasedAt: Date }> {
     const at = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
       const found = await trx
@@ -101,6 +101,7 @@ export class CustomerPrivacyService {
         .where('customer_id', '=', customerId)
         .execute();
       await new OrderRepository(trx).eraseAddresses(customerId);
+      await audit?.(trx);
     });
     return { customerId, erasedAt: at };
   }

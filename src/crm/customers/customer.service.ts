@@ -101,8 +101,9 @@ export class CustomerService {
     return this.privacy.export(customerId);
   }
 
-  async erase(customerId: string): Promise<{ customerId: string; erasedAt: Date }> {
-    const result = await this.privacy.erase(customerId);
+  /** `audit` runs in the erase's transaction (the erase and its audit row commit together). */
+  async erase(customerId: string, audit?: (trx: Db) => Promise<void>): Promise<{ customerId: string; erasedAt: Date }> {
+    const result = await this.privacy.erase(customerId, audit);
     // Caches keyed by this customer (conversation rows, identities) must not outlive the erase.
     this.onErased?.(customerId);
     return result;

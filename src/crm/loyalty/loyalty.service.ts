@@ -95,8 +95,8 @@ export class LoyaltyService implements OrderEventListener {
     return this.points.useCoupon(code, customerId, orderId);
   }
 
-  adjust(customerId: string, delta: number, reason: string, by: string, idempotencyKey: string) {
-    return this.points.adjust(customerId, delta, reason, by, idempotencyKey);
+  adjust(customerId: string, delta: number, reason: string, by: string, idempotencyKey: string, audit?: (trx: Db) => Promise<void>) {
+    return this.points.adjust(customerId, delta, reason, by, idempotencyKey, audit);
   }
 
   async expirePoints(now: Date = this.deps.clock.now()) {

@@ -119,7 +119,8 @@ export class PointsService {
   }
 
   /** A staff correction with a reason; can never take the balance below zero. */
-  async adjust(customerId: string, delta: number, reason: string, by: string, idempotencyKey: string) {
+  /** `audit` runs in the adjustment's transaction when it is applied (so the entry and its audit row commit together). */
+  async adjust(customerId: string, delta: number, reason: string, by: string, idempotencyKey: string, audit?: (trx: Db) => Promise<void>) {
     if (!Number.isInteger(delta) || delta === 0) throw new AppError('bad_request', `points adjustment must be a non-zero whole number (got ${delta})`);
     if (!reason?.trim()) throw new AppError('bad_request', 'points adjustment needs a reason');
     if (!by?.trim() || !idempotencyKey) throw new AppError('bad_request', 'points adjustment needs the staff member and an idempotency key');
@@ -132,6 +133,7 @@ export class PointsService {
       const now = this.clock.now();
       const entry = { customerId, delta, kind: 'adjust' as const, idempotencyKey: key, reason: reason.trim(), createdBy: by };
       const id = delta > 0 ? await this.credit({ ...entry, earnedAt: now }, trx) : await this.ledger.append({ ...entry, createdAt: now }, trx);
+      await audit?.(trx);
       return { entryId: id!, applied: true, total: total + delta };
     });
   }

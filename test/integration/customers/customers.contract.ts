@@ -198,6 +198,9 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
       const ledgerBefore = await sql`select * from points_ledger where customer_id = ${s.targetId}`.execute(db());
       expect(ledgerBefore.rows).toHaveLength(1);
 
+      // The audit row commits with the erase: an audit that cannot be written leaves nothing erased.
+      await expect(env.kit.module.customers.erase(s.targetId, async () => { throw new Error('audit log down'); })).rejects.toThrow(/audit log down/);
+      expect((await env.kit.module.customers.get(s.targetId))?.erasedAt).toBeNull();
       const result = await env.kit.module.customers.erase(s.targetId);
       expect(result.customerId).toBe(s.targetId);
       const after = await env.kit.module.customers.get(s.targetId);

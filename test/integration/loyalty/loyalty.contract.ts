@@ -196,8 +196,12 @@ export function describeLoyaltyContract(name: string, open: () => Promise<Store 
     it('lets staff adjust points with a reason, once per key, never below zero', async (t) => {
       live(t);
       const id = await member();
-      expect(await h.loyalty.adjust(id, 40, 'goodwill for late parcel', 'agent-7', 'a1')).toMatchObject({ applied: true, total: 140 });
-      expect(await h.loyalty.adjust(id, 40, 'goodwill for late parcel', 'agent-7', 'a1')).toMatchObject({ applied: false, total: 140 });
+      // The audit callback runs in the adjustment's transaction: if it fails, nothing is applied.
+      await expect(h.loyalty.adjust(id, 40, 'goodwill for late parcel', 'agent-7', 'a1', async () => { throw new Error('audit log down'); })).rejects.toThrow(/audit log down/);
+      let audited = 0;
+      expect(await h.loyalty.adjust(id, 40, 'goodwill for late parcel', 'agent-7', 'a1', async () => void audited++)).toMatchObject({ applied: true, total: 140 });
+      expect(await h.loyalty.adjust(id, 40, 'goodwill for late parcel', 'agent-7', 'a1', async () => void audited++)).toMatchObject({ applied: false, total: 140 });
+      expect(audited).toBe(1);
       await expect(h.loyalty.adjust(id, -141, 'correction', 'agent-7', 'a2')).rejects.toThrow(/below zero \(balance 140\)/);
       await expect(h.loyalty.adjust(id, -5, ' ', 'agent-7', 'a3')).rejects.toThrow(/needs a reason/);
       await h.loyalty.adjust(id, -140, 'correction', 'agent-7', 'a4');

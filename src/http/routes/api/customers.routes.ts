@@ -113,9 +113,8 @@ export function customersRoutes(reg: ApiRegistry, deps: CustomersRouteDeps): Rou
   });
 
   reg.route(router, { method: 'delete', path: '/customers/:id', tag: TAG, access: ADMIN, params: uuidParams, summary: 'Erase personal data (the row and ledgers stay)', response: { description: '`{customerId, erasedAt}`' } }, async ({ params, staff: who }) => {
-    const result = await customers.erase(params.id);
-    await staff.audit(who, 'customer.erase', { type: 'customer', id: params.id, customerId: params.id });
-    return result;
+    // Audited in the erase's transaction.
+    return customers.erase(params.id, (trx) => staff.audit(who, 'customer.erase', { type: 'customer', id: params.id, customerId: params.id }, undefined, trx));
   });
 
   reg.route(
@@ -130,8 +129,9 @@ export function customersRoutes(reg: ApiRegistry, deps: CustomersRouteDeps): Rou
     async ({ params, body, req, res, staff: who }) => {
       const header = req.get('idempotency-key');
       if (header !== undefined && !IDEMPOTENCY.test(header)) throw new AppError('validation_failed', 'Idempotency-Key: must be 1-100 characters of A-Z, a-z, 0-9, _ . : -');
-      const result = await loyalty.adjust(params.id, body.delta, body.reason, who.id, header ?? randomUUID());
-      if (result.applied) await staff.audit(who, 'loyalty.adjust', { type: 'customer', id: params.id, customerId: params.id }, { delta: body.delta, reason: body.reason });
+      // Audited in the adjustment's transaction, once: a repeated Idempotency-Key applies (and audits) nothing.
+      const result = await loyalty.adjust(params.id, body.delta, body.reason, who.id, header ?? randomUUID(),
+        (trx) => staff.audit(who, 'loyalty.adjust', { type: 'customer', id: params.id, customerId: params.id }, { delta: body.delta, reason: body.reason }, trx));
       res.locals.status = result.applied ? 201 : 200;
       return { ...result, balance: await loyalty.balance(params.id) };
     },
