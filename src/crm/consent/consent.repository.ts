@@ -57,6 +57,11 @@ export function liveConsentCustomerIds(db: Kysely<Database>, channel: string, pu
 export class ConsentRepository {
   constructor(private readonly db: Db) {}
 
+  /** Runs `fn` in one transaction with a repository bound to it. */
+  transaction<T>(fn: (repo: ConsentRepository, trx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new ConsentRepository(trx), trx));
+  }
+
   async append(record: ConsentRecord, at?: Date): Promise<void> {
     await this.db
       .insertInto('consents')

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
+import type { Db } from '../../storage/database.js';
 import { CONSENT_SOURCES, type ConsentPurpose, type ConsentSource, type ConsentRepository, type ConsentState } from './consent.repository.js';
 
 /** Why a message may or may not go out (for logs, the admin UI and suppression reasons). */
@@ -16,22 +17,30 @@ export class ConsentService {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  grant(customerId: string, channel: string, purpose: ConsentPurpose, source: string, evidence?: string) {
-    return this.record(customerId, channel, purpose, true, source, evidence);
+  /** `audit` (a staff change's audit row) runs in the same transaction as the record. */
+  grant(customerId: string, channel: string, purpose: ConsentPurpose, source: string, evidence?: string, audit?: (trx: Db) => Promise<void>) {
+    return this.record(customerId, channel, purpose, true, source, evidence, audit);
   }
 
-  withdraw(customerId: string, channel: string, purpose: ConsentPurpose, source: string, evidence?: string) {
-    return this.record(customerId, channel, purpose, false, source, evidence);
+  withdraw(customerId: string, channel: string, purpose: ConsentPurpose, source: string, evidence?: string, audit?: (trx: Db) => Promise<void>) {
+    return this.record(customerId, channel, purpose, false, source, evidence, audit);
   }
 
   /** Appends a record, unless the one in force already says the same on the same evidence (a redelivery). */
-  private async record(customerId: string, channel: string, purpose: ConsentPurpose, granted: boolean, source: string, evidence?: string) {
+  private async record(customerId: string, channel: string, purpose: ConsentPurpose, granted: boolean, source: string, evidence?: string, audit?: (trx: Db) => Promise<void>) {
     validate(customerId, channel, purpose, source, evidence);
-    if (evidence) {
-      const current = await this.repo.latest(customerId, channel, purpose);
-      if (current && current.granted === granted && current.evidence === evidence) return;
-    }
-    await this.repo.append({ customerId, channel, purpose, granted, source, evidence }, this.clock.now());
+    const write = async (repo: ConsentRepository) => {
+      if (evidence) {
+        const current = await repo.latest(customerId, channel, purpose);
+        if (current && current.granted === granted && current.evidence === evidence) return;
+      }
+      await repo.append({ customerId, channel, purpose, granted, source, evidence }, this.clock.now());
+    };
+    if (!audit) return write(this.repo);
+    await this.repo.transaction(async (repo, trx) => {
+      await write(repo);
+      await audit(trx);
+    });
   }
 
   /** May we send marketing to this customer on this channel now? Only with a live opt-in. */

@@ -50,6 +50,21 @@ export function describeConsentContract(name: string, open: () => Promise<Store 
       expect((await consent.history(c)).map((r) => r.granted)).toEqual([true, false, true]);
     });
 
+    it('records a staff change and its audit row together: a failing audit records nothing', async (t) => {
+      live(t);
+      const c = await customer();
+      await expect(consent.grant(c, 'telegram', 'marketing', 'admin', 'phone call (by Mia)', async () => { throw new Error('audit log down'); })).rejects.toThrow(/audit log down/);
+      expect(await consent.history(c)).toEqual([]);
+      let audited = 0;
+      await consent.grant(c, 'telegram', 'marketing', 'admin', 'phone call (by Mia)', async (trx) => {
+        // The record is visible inside the transaction the audit runs in.
+        expect((await new ConsentRepository(trx).latest(c, 'telegram', 'marketing'))?.granted).toBe(true);
+        audited++;
+      });
+      expect(audited).toBe(1);
+      expect(await consent.mayMarket(c, 'telegram')).toBe(true);
+    });
+
     it('does not let a back-dated import override a newer withdrawal', async (t) => {
       live(t);
       const c = await customer();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
+import type { Db } from '../../../storage/database.js';
 import { AppError } from '../../../core/errors.js';
 import type { ConsentService } from '../../../crm/consent/consent.service.js';
 import { profileUpdateSchema, type CustomerService } from '../../../crm/customers/customer.service.js';
@@ -97,9 +98,10 @@ export function customersRoutes(reg: ApiRegistry, deps: CustomersRouteDeps): Rou
     const profile = await existing(params.id);
     if (profile.erasedAt && body.granted) throw new AppError('conflict', `customer ${params.id} was erased; consent cannot be granted`);
     const evidence = `${body.evidence} (by ${who.name})`;
-    if (body.granted) await consent.grant(params.id, body.channel, body.purpose, body.source, evidence);
-    else await consent.withdraw(params.id, body.channel, body.purpose, body.source, evidence);
-    await staff.audit(who, body.granted ? 'consent.grant' : 'consent.withdraw', { type: 'customer', id: params.id, customerId: params.id }, { channel: body.channel, purpose: body.purpose });
+    // Audited in the consent record's transaction.
+    const audit = (trx: Db) => staff.audit(who, body.granted ? 'consent.grant' : 'consent.withdraw', { type: 'customer', id: params.id, customerId: params.id }, { channel: body.channel, purpose: body.purpose }, trx);
+    if (body.granted) await consent.grant(params.id, body.channel, body.purpose, body.source, evidence, audit);
+    else await consent.withdraw(params.id, body.channel, body.purpose, body.source, evidence, audit);
     return { items: await consent.snapshot(params.id) };
   });
 
