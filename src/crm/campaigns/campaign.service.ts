@@ -91,9 +91,14 @@ export class CampaignService {
     return this.move(c, ['scheduled', 'sending'], { status: 'paused', paused_from: c.status, updated_at: this.deps.clock.now() }, 'pause');
   }
 
+  /**
+   * Back to where the pause found it. A run that drained while paused (settle closes it) leaves a
+   * one-off campaign done and a recurring one scheduled for its next fire.
+   */
   async resume(id: string): Promise<Campaign> {
     const c = await this.row(id);
-    const back: CampaignStatus = c.paused_from === 'sending' && (await this.deps.campaigns.hasOpenRun(id)) ? 'sending' : 'scheduled';
+    const wasSending = c.paused_from === 'sending';
+    const back: CampaignStatus = !wasSending ? 'scheduled' : (await this.deps.campaigns.hasOpenRun(id)) ? 'sending' : 'cron' in c.schedule ? 'scheduled' : 'done';
     return this.move(c, ['paused'], { status: back, paused_from: null, updated_at: this.deps.clock.now() }, 'resume');
   }
 

@@ -195,6 +195,19 @@ export function describeCampaignContract(name: string, open: () => Promise<Store
       await expect(k().module.campaigns.resume(id)).rejects.toMatchObject({ status: 409 });
     });
 
+    it('resumes a one-off campaign whose run finished while it was paused as done, not scheduled with no fire time', async ({ skip }) => {
+      if (!kit) return skip();
+      const a = await k().addCustomer({ identities: ['telegram'], consent: ['telegram'] });
+      const id = await k().launch([a]);
+      await k().module.trigger.tick();
+      await k().module.worker.drain(2000); // handed to the outbox before the pause
+      await k().module.campaigns.pause(id);
+      await runAll(k()); // sent and settled: the run drains, the campaign stays paused
+      expect((await k().module.campaigns.get(id)).status).toBe('paused');
+      expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['sent']);
+      expect((await k().module.campaigns.resume(id)).status).toBe('done');
+    });
+
     it('fires a recurring campaign once per fire time and returns to scheduled', async ({ skip }) => {
       if (!kit) return skip();
       // 10:00 in Shanghai: outside quiet hours.
