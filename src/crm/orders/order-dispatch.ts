@@ -49,15 +49,27 @@ export async function dispatchRecorded(
   return failures;
 }
 
-/** The `shop_events` row for an order event Patron itself caused (no shop will redeliver it), claimed for dispatch. */
-export async function recordOwnOrderEvent(db: Db, event: OrderEvent, now: Date): Promise<void> {
-  await db
+/**
+ * Inserts an event's idempotency row, claimed for dispatch (`claimDispatch`) or marked as needing
+ * none; false when the id was seen before. The payload must carry the order as `data.id`.
+ */
+export async function insertEventRow(
+  db: Db, event: { id: string; type: string; occurredAt: Date; payload: unknown }, now: Date, claimDispatch: boolean,
+): Promise<boolean> {
+  const row = await db
     .insertInto('shop_events')
     .values({
-      id: event.eventId, type: event.type, occurred_at: event.occurredAt, received_at: now,
-      payload: JSON.stringify({ id: event.eventId, type: event.type, occurredAt: event.occurredAt, source: 'patron', data: { id: event.order.id } }),
-      dispatch_claimed_at: now, dispatched_at: null,
+      id: event.id, type: event.type, occurred_at: event.occurredAt, received_at: now, payload: JSON.stringify(event.payload),
+      dispatch_claimed_at: claimDispatch ? now : null, dispatched_at: claimDispatch ? null : now,
     })
     .onConflict((oc) => oc.column('id').doNothing())
-    .execute();
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The `shop_events` row for an order event Patron itself caused (no shop will redeliver it), claimed for dispatch. */
+export async function recordOwnOrderEvent(db: Db, event: OrderEvent, now: Date): Promise<void> {
+  const { eventId: id, type, occurredAt } = event;
+  await insertEventRow(db, { id, type, occurredAt, payload: { id, type, occurredAt, source: 'patron', data: { id: event.order.id } } }, now, true);
 }

@@ -2,7 +2,7 @@ import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Db } from '../../storage/database.js';
 import { CustomerRepository } from '../customers/customer.repository.js';
-import { dispatchRecorded, type ListenerFailure } from '../orders/order-dispatch.js';
+import { dispatchRecorded, insertEventRow, type ListenerFailure } from '../orders/order-dispatch.js';
 import type { OrderEvent, OrderEventListener, OrderStatus } from '../orders/order-events.js';
 import { applyShopOrder } from '../orders/order-sync.js';
 import { toEventOrder } from '../orders/order.service.js';
@@ -147,16 +147,7 @@ export class ShopWebhookService {
 }
 
 /** Inserts the event's idempotency row; false when the id was seen before. */
-async function recordEvent(db: Db, event: ShopEvent, now: Date, claimDispatch: boolean): Promise<boolean> {
-  const row = await db
-    .insertInto('shop_events')
-    .values({
-      id: event.id, type: event.type, occurred_at: event.occurredAt, received_at: now, payload: JSON.stringify(event),
-      dispatch_claimed_at: claimDispatch ? now : null, dispatched_at: claimDispatch ? null : now,
-    })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row !== undefined;
+function recordEvent(db: Db, event: ShopEvent, now: Date, claimDispatch: boolean): Promise<boolean> {
+  return insertEventRow(db, { id: event.id, type: event.type, occurredAt: event.occurredAt, payload: event }, now, claimDispatch);
 }
 
