@@ -94,25 +94,37 @@ export class CampaignWorker {
    * are closed and the campaign moved (`sending` → `scheduled` when recurring, else `done`) in one
    * transaction under its row lock, and a campaign left `sending` with no open run (by a settle
    * from before this rule, or a resume racing the run's end) is moved too: a crash or a failed
-   * statement can never leave a recurring campaign stuck and never firing again.
+   * statement can never leave a recurring campaign stuck and never firing again. One campaign that
+   * fails is logged and left for the next settle; the others are still settled. Returns how many failed.
    */
-  async settle(): Promise<void> {
+  async settle(): Promise<number> {
     await this.closeAbandoned();
     await this.deps.deliveries.syncOutcomes();
     const now = this.deps.clock.now();
-    const { campaigns } = this.deps;
-    for (const id of await campaigns.toSettle()) {
-      const moved = await this.deps.db.transaction().execute(async (trx) => {
-        // The lock orders this after a concurrent fire, pause or cancel of the campaign.
-        const c = await campaigns.lock(trx, id);
-        await campaigns.finishDrainedRuns(now, trx, id);
-        if (!c || c.status !== 'sending' || (await campaigns.hasOpenRun(id, trx))) return null;
-        const recurring = 'cron' in c.schedule;
-        await campaigns.transition(id, ['sending'], { status: recurring ? 'scheduled' : 'done', updated_at: now }, trx);
-        return { recurring };
-      });
-      if (moved) this.deps.log.info({ campaign: id, recurring: moved.recurring }, 'campaign run finished');
+    let failed = 0;
+    for (const id of await this.deps.campaigns.toSettle()) {
+      try {
+        await this.settleOne(id, now);
+      } catch (err) {
+        failed++;
+        this.deps.log.error({ err, campaign: id }, 'campaign not settled; retried on the next settle');
+      }
     }
+    return failed;
+  }
+
+  private async settleOne(id: string, now: Date): Promise<void> {
+    const { campaigns } = this.deps;
+    const moved = await this.deps.db.transaction().execute(async (trx) => {
+      // The lock orders this after a concurrent fire, pause or cancel of the campaign.
+      const c = await campaigns.lock(trx, id);
+      await campaigns.finishDrainedRuns(now, trx, id);
+      if (!c || c.status !== 'sending' || (await campaigns.hasOpenRun(id, trx))) return null;
+      const recurring = 'cron' in c.schedule;
+      await campaigns.transition(id, ['sending'], { status: recurring ? 'scheduled' : 'done', updated_at: now }, trx);
+      return { recurring };
+    });
+    if (moved) this.deps.log.info({ campaign: id, recurring: moved.recurring }, 'campaign run finished');
   }
 
   private async handOver(trx: Db, due: DueDelivery[], now: Date): Promise<RoundResult> {

@@ -282,6 +282,42 @@ export function describeCampaignContract(name: string, open: () => Promise<Store
       expect((await deliveries(k().db, id)).map((r) => r.state)).toEqual(['sent']);
     });
 
+    it('settles the other campaigns when one fails, and reports the failure', async ({ skip }) => {
+      if (!kit) return skip();
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const c = await k().addCustomer({ identities: ['telegram'], consent: ['telegram'] });
+        ids.push(await k().launch([c]));
+      }
+      const [broken, fine] = ids;
+      await k().module.trigger.tick();
+      await k().module.worker.drain(10_000);
+      await k().sender.drain(10_000);
+      // The broken campaign's move fails on every try, and it comes first.
+      class BrokenFirst extends CampaignRepository {
+        override async toSettle() {
+          return [...ids, ...(await super.toSettle()).filter((id) => !ids.includes(id))];
+        }
+        override transition(...args: Parameters<CampaignRepository['transition']>) {
+          if (args[0] === broken) return Promise.reject(new Error('injected: moving the campaign failed'));
+          return super.transition(...args);
+        }
+      }
+      const m = k().module;
+      const errors: string[] = [];
+      const log = Object.assign(Object.create(silentLogger), { error: (o: { campaign?: string }) => errors.push(o.campaign ?? '?') }) as typeof silentLogger;
+      const worker = new CampaignWorker({
+        db: k().db, campaigns: new BrokenFirst(k().db), deliveries: new CampaignDeliveryRepository(k().db), translator: m.translator, tokens: m.tokens,
+        policy: m.policy, clock: k().clock, wake: () => {}, log,
+      });
+      expect(await worker.settle()).toBe(1);
+      expect(errors).toEqual([broken]);
+      expect((await m.campaigns.get(fine)).status).toBe('done');
+      expect((await m.campaigns.get(broken)).status).toBe('sending');
+      await m.worker.settle();
+      expect((await m.campaigns.get(broken)).status).toBe('done');
+    });
+
     it('cancels atomically: the run is closed and nothing stays queued; a failure half-way rolls the status back so a retry works', async ({ skip }) => {
       if (!kit) return skip();
       const ids = await Promise.all([1, 2].map(() => k().addCustomer({ identities: ['telegram'], consent: ['telegram'] })));
