@@ -25,10 +25,18 @@ export interface DeskMirrorOptions {
   catchUpMs?: number;
   /** At most this many threads per catch-up pass; the next pass goes on from there (default 100). */
   catchUpBatch?: number;
+  /** Longest wait between two probes of a desk channel Slack refuses (not_in_channel, is_archived…; default 15 min). */
+  maxHoldMs?: number;
 }
 
 /** The thread's state decides what to do: open a lost parent, sync, or close after a missed hand-back. */
 type MirrorRun = AgentEvent['type'] | 'catch-up';
+
+/** A desk channel Slack refuses: nothing is posted to it before `probeAt`, and then only by a catch-up pass. */
+interface ChannelHold {
+  backoffMs: number;
+  probeAt: number;
+}
 
 const OPENING = new Set<AgentEvent['type']>(['conversation.queued', 'conversation.claimed', 'conversation.assigned']);
 const CLOSING = new Set<AgentEvent['type']>(['conversation.handed_back', 'conversation.resolved']);
@@ -37,6 +45,7 @@ const OWNERSHIP = new Set<AgentEvent['type']>([...OPENING, ...CLOSING, 'conversa
 const RETRY_MS = 5_000;
 const CATCH_UP_MS = 60_000;
 const CATCH_UP_BATCH = 100;
+const MAX_HOLD_MS = 15 * 60_000;
 
 /**
  * Mirrors handed-off conversations into Slack threads. The live events only say "something
@@ -46,6 +55,9 @@ const CATCH_UP_BATCH = 100;
  * up by the next one. Nothing is lost to a crash either: a claim that never got posted is taken
  * back after a lease, and a catch-up pass (at start, then every `catchUpMs`) syncs every active
  * thread, so in-flight work and events missed while down are repaired without a new event.
+ * When Slack refuses the channel itself (the bot was removed, the channel archived or deleted),
+ * the channel is held: one error says what to fix, nothing is posted or claimed, and a catch-up
+ * pass probes with one post after a backoff; the first post that goes through ends the hold.
  */
 export class DeskMirror {
   private readonly chains = new Map<string, Promise<void>>();
@@ -59,6 +71,11 @@ export class DeskMirror {
   private catchingUp: Promise<void> | null = null;
   /** Where the next catch-up pass goes on (the last conversation id of a full page), null from the start. */
   private catchUpAfter: string | null = null;
+  private readonly maxHoldMs: number;
+  // Held channels by id. Every thread of a channel would meet the same refusal, so it is the
+  // channel that waits, not each thread (one probe per backoff instead of one call per thread per
+  // pass). By channel, not one flag: a thread keeps the channel it was opened in.
+  private readonly holds = new Map<string, ChannelHold>();
 
   constructor(
     private readonly deps: DeskMirrorDeps,
@@ -67,6 +84,7 @@ export class DeskMirror {
     this.leaseMs = options.leaseMs ?? CLAIM_LEASE_MS;
     this.catchUpMs = options.catchUpMs ?? CATCH_UP_MS;
     this.catchUpBatch = Math.max(1, options.catchUpBatch ?? CATCH_UP_BATCH);
+    this.maxHoldMs = options.maxHoldMs ?? MAX_HOLD_MS;
   }
 
   async start(): Promise<void> {
@@ -179,7 +197,7 @@ export class DeskMirror {
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {
         if (!opening) return;
-        thread = await this.openThread(conversationId, thread);
+        thread = await this.openThread(conversationId, thread, run);
         if (!thread) return;
       } else if (!thread.active) {
         if (!opening) return;
@@ -188,27 +206,33 @@ export class DeskMirror {
         thread = { ...thread, active: true, mirrorFrom: from > thread.mirrorFrom ? from : thread.mirrorFrom };
         await this.deps.repo.setActive(conversationId, true, thread.mirrorFrom);
       }
+      // A held channel: nothing claimed, nothing closed, so the pass that ends the hold does all of it.
+      if (!this.mayPost(thread.channelId, run)) return;
       await this.sync(thread);
+      if (!this.mayPost(thread.channelId, run)) return;
       if (OWNERSHIP.has(type)) await this.updateParent(thread);
       if (CLOSING.has(type)) await this.deps.repo.setActive(conversationId, false);
     });
   }
 
   /** Reserves the row, posts the parent message, records its ts (the thread's id from now on). */
-  private async openThread(conversationId: string, reserved: DeskThread | undefined): Promise<DeskThread | undefined> {
+  private async openThread(conversationId: string, reserved: DeskThread | undefined, run: MirrorRun): Promise<DeskThread | undefined> {
     const { repo, client, token, channelId } = this.deps;
     const summary = await repo.summary(conversationId);
     if (!summary || summary.owner === 'bot') return undefined;
     const mirrorFrom = reserved?.mirrorFrom ?? (await repo.contextStart(conversationId));
     if (!reserved) await repo.reserveThread(conversationId, channelId, mirrorFrom);
+    // Reserved even while the channel is held: the catch-up pass that ends the hold opens it.
+    if (!this.mayPost(channelId, run)) return undefined;
     const { text, blocks } = parentMessage(summary);
     try {
       const res = await client.chat.postMessage({ token, channel: channelId, text, blocks: blocks as never, unfurl_links: false, unfurl_media: false });
+      this.channelReached(channelId);
       if (!res.ts) throw new Error('chat.postMessage returned no ts');
       await repo.setThreadTs(conversationId, res.ts);
       return { conversationId, channelId, threadTs: res.ts, active: true, mirrorFrom };
     } catch (err) {
-      this.retryLater(conversationId, 'conversation.queued', err);
+      this.postFailed(conversationId, channelId, 'conversation.queued', err);
       return undefined;
     }
   }
@@ -225,6 +249,7 @@ export class DeskMirror {
         if (!(await repo.claimItem(thread.conversationId, item.key, null, this.leaseMs))) continue;
         try {
           const res = await client.chat.postMessage({ token, channel: thread.channelId, thread_ts: thread.threadTs!, text: itemText(item), unfurl_links: false, unfurl_media: false });
+          this.channelReached(thread.channelId);
           await repo.itemPosted(item.key, res.ts);
         } catch (err) {
           // An item Slack will never take (too long, bad markup) is skipped rather than blocking the thread.
@@ -234,7 +259,7 @@ export class DeskMirror {
             continue;
           }
           await repo.releaseItem(item.key);
-          return this.retryLater(thread.conversationId, 'conversation.note', err);
+          return this.postFailed(thread.conversationId, thread.channelId, 'conversation.note', err);
         }
       }
       if (items.length < 50) return;
@@ -250,16 +275,45 @@ export class DeskMirror {
       .catch((err: unknown) => this.deps.log.debug({ err }, 'hand-off parent message not updated'));
   }
 
-  private retryLater(conversationId: string, type: AgentEvent['type'], err: unknown): void {
+  /** A refusal of the channel holds it; any other failure is retried for this conversation, unless permanent. */
+  private postFailed(conversationId: string, channelId: string, type: AgentEvent['type'], err: unknown): void {
     const failure = toDeliveryError(err, 'slack desk post');
+    if (failure.failure === 'unreachable') return this.holdChannel(channelId, err);
+    const hold = this.holds.get(channelId);
+    // A probe that failed otherwise tells nothing about the channel: the next one is a period away.
+    if (hold) hold.probeAt = Date.now() + hold.backoffMs;
     this.deps.log.warn({ conversation: conversationId, reason: failure.message }, 'slack desk post failed; retrying later');
-    if (!this.running || failure.failure === 'permanent' || failure.failure === 'unreachable') return;
+    if (!this.running || failure.failure === 'permanent') return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.refresh(conversationId, type);
     }, failure.retryAfterMs ?? RETRY_MS);
     timer.unref?.();
     this.timers.add(timer);
+  }
+
+  /** Whether a run may call Slack for the channel: not while it is held, but for a catch-up probe once the backoff is over. */
+  private mayPost(channelId: string, run: MirrorRun): boolean {
+    const hold = this.holds.get(channelId);
+    return !hold || (run === 'catch-up' && Date.now() >= hold.probeAt);
+  }
+
+  /** Holds the channel Slack refused, for `catchUpMs` at first, then twice as long per refused probe up to `maxHoldMs`. */
+  private holdChannel(channelId: string, err: unknown): void {
+    const code = (err as { data?: { error?: string } } | null)?.data?.error ?? 'unknown_error';
+    const held = this.holds.get(channelId);
+    const backoffMs = Math.min(held ? held.backoffMs * 2 : this.catchUpMs, this.maxHoldMs);
+    this.holds.set(channelId, { backoffMs, probeAt: Date.now() + backoffMs });
+    if (held) return this.deps.log.debug({ channel: channelId, code, nextProbeMs: backoffMs }, 'slack desk channel still refused');
+    this.deps.log.error(
+      { channel: channelId, code },
+      `Slack refuses posts to the desk channel ${channelId} (${code}): invite the Patron app to the channel (unarchive it if it is archived) ` +
+        'or set SLACK_AGENT_CHANNEL to a channel the app is in. Hand-offs wait unposted and are mirrored once the channel can be reached.',
+    );
+  }
+
+  private channelReached(channelId: string): void {
+    if (this.holds.delete(channelId)) this.deps.log.info({ channel: channelId }, `slack desk channel ${channelId} is reachable again; posting what waited`);
   }
 
   private async waitForTurn(conversationId: string): Promise<void> {
