@@ -2,7 +2,8 @@
  * A desk channel Slack refuses (the bot was removed from it, it was archived or deleted): the desk
  * holds the channel instead of calling Slack once per thread per pass, tells the operator once what
  * to fix, probes with one post per backoff period, and posts everything that waited once Slack takes
- * posts again. Passing trouble (HTTP 500, rate limits) is retried as before and holds nothing.
+ * posts again. Passing trouble (HTTP 500, rate limits) is retried as before and holds nothing, and
+ * a post that fails on the way to closing a thread is retried before the thread is closed.
  */
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { createLogger } from '../../../src/core/logger.js';
 import { FakeSlackApi, type SlackCall } from '../../fakes/slack-api.fake.js';
 import { tempDataDir } from '../../helpers/app.js';
 import { eventually } from '../handoff/workspace.js';
-import { BOT_TOKEN, DESK, parentsOf, parentTs, sleep, startDeskApp, threadTexts, webchatConversation, webchatSays, type DeskApp } from './desk-test-app.js';
+import { agentInSlack, BOT_TOKEN, DESK, parentsOf, parentTs, sleep, startDeskApp, threadTexts, webchatConversation, webchatSays, type DeskApp } from './desk-test-app.js';
 
 const data = tempDataDir('patron-slack-desk-unreachable-');
 const NOT_IN_CHANNEL = { kind: 'platform', error: 'not_in_channel' } as const;
@@ -158,5 +159,22 @@ describe('Slack agent desk: a desk channel Slack refuses', () => {
     expect(refusals()).toHaveLength(1);
     expect((await threadRow(held))?.thread_ts).toBeNull();
     expect(atLevel(lines, ERROR, DESK)).toHaveLength(1);
+  });
+  it('posts the last item of a resolved conversation, then closes its thread, when that post failed on the way to closing it', async () => {
+    await startDesk({ catchUpMs: 60_000, retryMs: 200 });
+    const id = await handOff('my gift card is empty');
+    const ts = await parentTs(fake, id);
+    await fake.waitFor(() => threadTexts(fake, ts).some((t) => t.includes('asked a colleague')));
+    await sleep(100);
+    const solved = () => threadTexts(fake, ts).filter((t) => t.startsWith('_System:_') && t.includes('solved'));
+    // The resolve's own event posts the notice that ends the hand-off; Slack fails that post once.
+    fake.failNext(1, { kind: 'http', status: 500 }, DESK_POSTS);
+    const mia = await agentInSlack(d.app, fake, 'UMIA0009', 'Mia');
+    await d.app.handoffQueue.resolve(id, { id: mia.id, name: mia.name, role: 'agent' });
+    await fake.waitFor(() => deskPosts().some((c) => c.status === 500));
+    await fake.waitFor(() => solved().length === 1, 3_000);
+    await eventually(async () => expect((await threadRow(id))?.active).toBe(false));
+    await sleep(300);
+    expect(solved()).toHaveLength(1);
   });
 });

@@ -25,6 +25,8 @@ export interface DeskMirrorOptions {
   catchUpMs?: number;
   /** At most this many threads per catch-up pass; the next pass goes on from there (default 100). */
   catchUpBatch?: number;
+  /** How long a failed post waits before it is tried again when Slack gives no Retry-After (default 5 s). */
+  retryMs?: number;
   /** Longest wait between two probes of a desk channel Slack refuses (not_in_channel, is_archived…; default 15 min). */
   maxHoldMs?: number;
 }
@@ -72,6 +74,7 @@ export class DeskMirror {
   /** Where the next catch-up pass goes on (the last conversation id of a full page), null from the start. */
   private catchUpAfter: string | null = null;
   private readonly maxHoldMs: number;
+  private readonly retryMs: number;
   // Held channels by id. Every thread of a channel would meet the same refusal, so it is the
   // channel that waits, not each thread (one probe per backoff instead of one call per thread per
   // pass). By channel, not one flag: a thread keeps the channel it was opened in.
@@ -85,6 +88,7 @@ export class DeskMirror {
     this.catchUpMs = options.catchUpMs ?? CATCH_UP_MS;
     this.catchUpBatch = Math.max(1, options.catchUpBatch ?? CATCH_UP_BATCH);
     this.maxHoldMs = options.maxHoldMs ?? MAX_HOLD_MS;
+    this.retryMs = options.retryMs ?? RETRY_MS;
   }
 
   async start(): Promise<void> {
@@ -208,10 +212,12 @@ export class DeskMirror {
       }
       // A held channel: nothing claimed, nothing closed, so the pass that ends the hold does all of it.
       if (!this.mayPost(thread.channelId, run)) return;
-      await this.sync(thread);
-      if (!this.mayPost(thread.channelId, run)) return;
+      // A sync cut short is retried with this event's type, so a hand-back still closes the thread
+      // after what came before it is posted (closing first would leave those items unposted).
+      if (!(await this.sync(thread, type))) return;
       if (OWNERSHIP.has(type)) await this.updateParent(thread);
-      if (CLOSING.has(type)) await this.deps.repo.setActive(conversationId, false);
+      // A retried closing event may find the conversation handed off again: close only while the bot has it.
+      if (CLOSING.has(type) && (await this.deps.repo.summary(conversationId))?.owner === 'bot') await this.deps.repo.setActive(conversationId, false);
     });
   }
 
@@ -237,8 +243,8 @@ export class DeskMirror {
     }
   }
 
-  /** Posts every item not yet in the thread, oldest first; stops at the first failure and retries later. */
-  private async sync(thread: DeskThread): Promise<void> {
+  /** Posts every item not yet in the thread, oldest first; stops at the first failure (false) and retries `type` later. */
+  private async sync(thread: DeskThread, type: AgentEvent['type']): Promise<boolean> {
     const { repo, client, token } = this.deps;
     for (;;) {
       const items = await repo.unposted(thread.conversationId, thread.mirrorFrom, 50, this.leaseMs);
@@ -259,10 +265,11 @@ export class DeskMirror {
             continue;
           }
           await repo.releaseItem(item.key);
-          return this.postFailed(thread.conversationId, thread.channelId, 'conversation.note', err);
+          this.postFailed(thread.conversationId, thread.channelId, type, err);
+          return false;
         }
       }
-      if (items.length < 50) return;
+      if (items.length < 50) return true;
     }
   }
 
@@ -287,7 +294,7 @@ export class DeskMirror {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.refresh(conversationId, type);
-    }, failure.retryAfterMs ?? RETRY_MS);
+    }, failure.retryAfterMs ?? this.retryMs);
     timer.unref?.();
     this.timers.add(timer);
   }
