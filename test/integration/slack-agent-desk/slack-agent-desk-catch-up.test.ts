@@ -57,6 +57,21 @@ describe('Slack agent desk: catch-up after a crash or a restart', () => {
     expect(parentsOf(fake, h.conversationId)).toHaveLength(1);
   });
 
+  it('opens a thread for a conversation handed off while the desk was stopped, when it starts again', async () => {
+    await d.desk.stop();
+    const session = await webchatSays(d.app, 'my parcel went to the wrong address');
+    await webchatSays(d.app, 'I want a human please', session);
+    const conv = await webchatConversation(d.app, session);
+    await sleep(300);
+    expect(parentsOf(fake, conv.id)).toHaveLength(0);
+
+    await d.desk.start();
+    const ts = await parentTs(fake, conv.id);
+    await fake.waitFor(() => count(ts, '*Customer:* I want a human please') === 1);
+    await sleep(200);
+    expect(parentsOf(fake, conv.id)).toHaveLength(1);
+  });
+
   it('closes a thread whose conversation was resolved while the desk was stopped', async () => {
     const h = await handedOff('I need help with a refund');
     const mia = await agentInSlack(d.app, fake, 'UMIA0001', 'Mia');

@@ -93,11 +93,15 @@ function describeDeskRepository(name: string, open: () => Promise<Store | null>)
       expect(await repo.claimItem(conv.id, posted, null, 60_000)).toBe(false);
       expect(await repo.claimItem(conv.id, skipped, null, 60_000)).toBe(false);
       expect(await repo.claimItem(conv.id, fromSlack, null, 60_000)).toBe(false);
-      expect(await repo.activeThreads(null, 10)).not.toContain(conv.id);
+      expect(await repo.toCatchUp(null, 10)).not.toContain(conv.id);
       await repo.reserveThread(conv.id, 'CDESK', new Date(0));
-      expect(await repo.activeThreads(null, 1_000)).toContain(conv.id);
+      expect(await repo.toCatchUp(null, 1_000)).toContain(conv.id);
       await repo.setActive(conv.id, false);
-      expect(await repo.activeThreads(null, 1_000)).not.toContain(conv.id);
+      expect(await repo.toCatchUp(null, 1_000)).not.toContain(conv.id);
+      // Handed off again with no active thread (the event that re-opens it missed): listed again.
+      await s!.db.updateTable('conversations').set({ owner: 'queue' }).where('id', '=', conv.id).execute();
+      expect(await repo.toCatchUp(null, 1_000)).toContain(conv.id);
+      await s!.db.updateTable('conversations').set({ owner: 'bot' }).where('id', '=', conv.id).execute();
     });
 
     it('links a Slack user to an active staff member matched by e-mail, whatever its case', async (t) => {

@@ -56,7 +56,8 @@ const MAX_HOLD_MS = 15 * 60_000;
  * event, a second instance or a restart never posts an item twice, and a missed event is caught
  * up by the next one. Nothing is lost to a crash either: a claim that never got posted is taken
  * back after a lease, and a catch-up pass (at start, then every `catchUpMs`) syncs every active
- * thread, so in-flight work and events missed while down are repaired without a new event.
+ * thread and opens one for every handed-off conversation without one, so in-flight work and events
+ * missed while down (hand-offs included) are repaired without a new event.
  * When Slack refuses the channel itself (the bot was removed, the channel archived or deleted),
  * the channel is held: one error says what to fix, nothing is posted or claimed, and a catch-up
  * pass probes with one post after a backoff; the first post that goes through ends the hold.
@@ -127,7 +128,7 @@ export class DeskMirror {
   private async catchUpPass(): Promise<void> {
     if (!this.running) return;
     try {
-      const ids = await this.deps.repo.activeThreads(this.catchUpAfter, this.catchUpBatch);
+      const ids = await this.deps.repo.toCatchUp(this.catchUpAfter, this.catchUpBatch);
       this.catchUpAfter = ids.length < this.catchUpBatch ? null : ids[ids.length - 1];
       // One thread at a time: a pass never floods Slack or the database.
       for (const id of ids) {
@@ -191,12 +192,17 @@ export class DeskMirror {
       let type: AgentEvent['type'];
       if (run === 'catch-up') {
         // Decided under the lock, from the state now: events may have come and gone since the list.
-        if (!thread?.active) return;
         const summary = await this.deps.repo.summary(conversationId);
         if (!summary) return;
-        // No parent yet: reserved, then the post failed or the process died (openThread stops if
-        // the bot has it back). Back with the bot: the closing event was missed, close it now.
-        type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
+        if (!thread?.active) {
+          // Handed off with no thread (while the desk was stopped) or again with the re-opening event missed.
+          if (summary.owner === 'bot') return;
+          type = 'conversation.queued';
+        } else {
+          // No parent yet: reserved, then the post failed or the process died (openThread stops if
+          // the bot has it back). Back with the bot: the closing event was missed, close it now.
+          type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
+        }
       } else type = run;
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {

@@ -86,12 +86,19 @@ export class SlackDeskRepository {
     await this.db.deleteFrom('slack_desk_posts').where('item_key', '=', key).execute();
   }
 
-  /** Up to `limit` conversations whose thread is active, by id after `after` (a catch-up pass walks them in pages). */
-  async activeThreads(after: string | null, limit: number): Promise<string[]> {
-    let q = this.db.selectFrom('slack_desk_threads').select('conversation_id').where('active', '=', true);
-    if (after) q = q.where('conversation_id', '>', after);
-    const rows = await q.orderBy('conversation_id').limit(limit).execute();
-    return rows.map((r) => r.conversation_id);
+  /** Up to `limit` conversations a catch-up pass syncs, by id after `after` (a pass walks them in pages). */
+  async toCatchUp(after: string | null, limit: number): Promise<string[]> {
+    // Besides the active threads, conversations with a person (or waiting for one) and no active
+    // thread: handed off while the desk was stopped or before it was set up, or handed off again
+    // with the re-opening event missed.
+    const rows = await sql<{ id: string }>`
+      select id from (
+        select conversation_id as id from slack_desk_threads where active
+        union
+        select c.id from conversations c where c.owner <> 'bot'
+          and not exists (select 1 from slack_desk_threads t where t.conversation_id = c.id and t.active)
+      ) ids where ${after === null ? sql`true` : sql`id > ${after}`} order by id limit ${limit}`.execute(this.db);
+    return rows.rows.map((r) => r.id);
   }
 
   /**
