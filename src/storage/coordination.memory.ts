@@ -119,7 +119,7 @@ export class MemoryCoordination implements Coordination {
 
   async set(key: string, value: string, ttlMs: number, onlyIfAbsent = false): Promise<boolean> {
     this.assertOpen();
-    const existing = this.values.get(key);
+    const existing = this.live(key);
     if (existing && onlyIfAbsent) return false;
     if (existing) clearTimeout(existing.expiry);
     const expiry = unrefTimer(() => {
@@ -131,13 +131,26 @@ export class MemoryCoordination implements Coordination {
 
   async get(key: string): Promise<string | null> {
     this.assertOpen();
-    return this.values.get(key)?.value ?? null;
+    return this.live(key)?.value ?? null;
   }
 
   async ttl(key: string): Promise<number> {
     this.assertOpen();
+    const stored = this.live(key);
+    return stored ? stored.expiresAt - Date.now() : 0;
+  }
+
+  /**
+   * The value unless its time is up: expiry is exact to the millisecond, as on Redis, rather than
+   * waiting for the clean-up timer, which fires late on a busy event loop (before, a pacing slot
+   * could refuse `set NX` while `ttl` already said 0).
+   */
+  private live(key: string): StoredValue | undefined {
     const stored = this.values.get(key);
-    return stored ? Math.max(0, stored.expiresAt - Date.now()) : 0;
+    if (!stored || stored.expiresAt > Date.now()) return stored;
+    clearTimeout(stored.expiry);
+    this.values.delete(key);
+    return undefined;
   }
 
   async delete(key: string): Promise<void> {

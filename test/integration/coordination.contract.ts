@@ -193,6 +193,17 @@ export function describeCoordinationContract(
       expect(await b.set(k, 'again', 5000, true)).toBe(true);
     });
 
+    it('takes an onlyIfAbsent set as soon as the TTL is up, even when the event loop was busy the whole time', async () => {
+      const k = key('slot');
+      expect(await a.set(k, 'held', 30, true)).toBe(true);
+      // Busy past the TTL: no timer can run meanwhile (the in-process store's clean-up included).
+      const until = Date.now() + 80;
+      while (Date.now() < until);
+      expect(await b.ttl(k)).toBe(0);
+      expect(await b.set(k, 'next', 30, true)).toBe(true);
+      expect(await a.get(k)).toBe('next');
+    });
+
     it('delivers a published message to every subscriber', async () => {
       const channel = key('channel');
       const first = nextMessage(a, channel);
