@@ -19,8 +19,11 @@ export interface BenchStore {
  * `missing` says why there is no server row.
  */
 export async function benchStores(dataDir: string): Promise<{ stores: BenchStore[]; missing?: string; close(): Promise<void> }> {
-  const embedded: BenchStore = { label: 'embedded PGlite', env: { DATA_DIR: dataDir } };
+  // PGLITE_WORKER and PGLITE_OPTIMIZE pass through, to measure the embedded store as configured.
+  const pglite = Object.fromEntries(['PGLITE_WORKER', 'PGLITE_OPTIMIZE'].filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]!]));
+  const embedded: BenchStore = { label: 'embedded PGlite', env: { DATA_DIR: dataDir, ...pglite } };
   const given = process.env.BENCH_DATABASE_URL;
+  if (process.env.BENCH_STORES === 'pglite') return { stores: [embedded], missing: 'BENCH_STORES=pglite', close: async () => {} };
   if (given) return { stores: [embedded, { label: 'PostgreSQL server', env: { DATA_DIR: dataDir, DATABASE_URL: given } }], close: async () => {} };
   const root = mkdtempSync(join(tmpdir(), 'patron-bench-pg-'));
   chmodSync(root, 0o755); // PostgreSQL runs as the postgres user when we are root.
