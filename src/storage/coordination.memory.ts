@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { AppError } from '../core/errors.js';
-import type { Coordination, LockHandle, RateLimitResult, Unsubscribe } from './coordination.js';
+import { nextPaceSlot, type Coordination, type LockHandle, type RateLimitResult, type Unsubscribe } from './coordination.js';
 
 /** How long a cron claim is remembered when the caller does not say (a day covers any schedule drift). */
 export const DEFAULT_CLAIM_TTL_MS = 24 * 60 * 60 * 1000;
@@ -134,16 +134,10 @@ export class MemoryCoordination implements Coordination {
     return this.live(key)?.value ?? null;
   }
 
-  async ttl(key: string): Promise<number> {
-    this.assertOpen();
-    const stored = this.live(key);
-    return stored ? stored.expiresAt - Date.now() : 0;
-  }
-
   /**
    * The value unless its time is up: expiry is exact to the millisecond, as on Redis, rather than
-   * waiting for the clean-up timer, which fires late on a busy event loop (before, a pacing slot
-   * could refuse `set NX` while `ttl` already said 0).
+   * waiting for the clean-up timer, which fires late on a busy event loop (before, a key could refuse
+   * `set NX` well after its TTL).
    */
   private live(key: string): StoredValue | undefined {
     const stored = this.values.get(key);
@@ -151,6 +145,17 @@ export class MemoryCoordination implements Coordination {
     clearTimeout(stored.expiry);
     this.values.delete(key);
     return undefined;
+  }
+
+  async takePaceSlot(key: string, spacingMs: number, slackMs: number): Promise<number> {
+    this.assertOpen();
+    const now = Date.now();
+    const stored = Number(this.live(key)?.value);
+    const next = Number.isFinite(stored) ? stored : null;
+    if (next !== null && now < next) return next - now;
+    const after = nextPaceSlot(next, now, spacingMs, slackMs);
+    await this.set(key, String(after), after - now + slackMs);
+    return 0;
   }
 
   async delete(key: string): Promise<void> {

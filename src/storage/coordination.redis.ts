@@ -14,6 +14,17 @@ import { DEFAULT_CLAIM_TTL_MS, toRateLimitResult, windowSeconds } from './coordi
 /** Deletes the lock only when it still holds our token, so a holder whose TTL ran out cannot free a successor's lock. */
 const RELEASE_LOCK_LUA = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+// nextPaceSlot (coordination.ts) on the server's clock, so instances with skewed clocks share one schedule.
+const TAKE_PACE_SLOT_LUA = `
+local t = redis.call('time')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local spacing, slack = tonumber(ARGV[1]), tonumber(ARGV[2])
+local next = tonumber(redis.call('get', KEYS[1]))
+if next and now < next then return next - now end
+local after = math.max(next or 0, now - slack) + spacing
+redis.call('set', KEYS[1], after, 'PX', after - now + slack)
+return 0`;
+
 /** Options for {@link RedisCoordination}. */
 export interface RedisCoordinationOptions {
   /** Prepended to every key and channel (default `patron:`). */
@@ -152,9 +163,9 @@ export class RedisCoordination implements Coordination {
     return this.run('get', () => this.client.get(this.key(key)));
   }
 
-  async ttl(key: string): Promise<number> {
-    const ms = await this.run('ttl', () => this.client.pttl(this.key(key)));
-    return ms > 0 ? ms : 0;
+  async takePaceSlot(key: string, spacingMs: number, slackMs: number): Promise<number> {
+    const wait = await this.run('pace', () => this.client.eval(TAKE_PACE_SLOT_LUA, 1, this.key(key), Math.ceil(spacingMs), Math.max(0, Math.floor(slackMs))));
+    return Number(wait);
   }
 
   async delete(key: string): Promise<void> {

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sleep } from '../../src/core/clock.js';
 import { isAppError } from '../../src/core/errors.js';
-import type { Coordination } from '../../src/storage/coordination.js';
+import { paceSlack, type Coordination } from '../../src/storage/coordination.js';
 
 /** How the contract may use the factory. */
 export interface ContractOptions {
@@ -169,18 +169,6 @@ export function describeCoordinationContract(
       expect(await b.get(k)).toBeNull();
     });
 
-    it('reports the time a key has left, and 0 for a missing or expired key', async () => {
-      const k = key('ttl');
-      expect(await b.ttl(k)).toBe(0);
-      await a.set(k, 'x', 2000);
-      const left = await b.ttl(k);
-      expect(left).toBeGreaterThan(1500);
-      expect(left).toBeLessThanOrEqual(2000);
-      await a.set(k, 'y', 100);
-      await sleep(250);
-      expect(await b.ttl(k)).toBe(0);
-    });
-
     it('refuses an onlyIfAbsent set while the key exists and overwrites on a plain set', async () => {
       const k = key('kv');
       expect(await a.set(k, 'first', 5000, true)).toBe(true);
@@ -199,9 +187,47 @@ export function describeCoordinationContract(
       // Busy past the TTL: no timer can run meanwhile (the in-process store's clean-up included).
       const until = Date.now() + 80;
       while (Date.now() < until);
-      expect(await b.ttl(k)).toBe(0);
       expect(await b.set(k, 'next', 30, true)).toBe(true);
       expect(await a.get(k)).toBe('next');
+    });
+
+    it('hands out pace slots spacingMs apart, and counts a slot taken late from when it was due (within the slack)', async () => {
+      const k = key('pace');
+      expect(await a.takePaceSlot(k, 100, 20)).toBe(0);
+      const wait = await b.takePaceSlot(k, 100, 20);
+      expect(wait).toBeGreaterThan(50);
+      expect(wait).toBeLessThanOrEqual(100);
+      // Taken at least 10 ms late: the next slot is due 100 ms after this one was due, so nearer than 100 ms.
+      await sleep(wait + 10);
+      expect(await b.takePaceSlot(k, 100, 20)).toBe(0);
+      const next = await a.takePaceSlot(k, 100, 20);
+      expect(next).toBeGreaterThanOrEqual(60);
+      expect(next).toBeLessThanOrEqual(91);
+    });
+
+    it('never grants more pace slots than the limit in any window, with callers racing for them', async () => {
+      const k = key('pace-race');
+      const [points, durationMs] = [30, 1000];
+      const gap = Math.ceil(durationMs / points);
+      const granted: number[] = [];
+      const until = Date.now() + 1_400;
+      const caller = async (c: Coordination) => {
+        while (Date.now() < until) {
+          const wait = await c.takePaceSlot(k, gap, paceSlack(points, durationMs, gap));
+          if (wait === 0) granted.push(Date.now());
+          else await sleep(wait);
+        }
+      };
+      await Promise.all([a, b, a, b, a].map(caller));
+      granted.sort((x, y) => x - y);
+      let most = 0;
+      for (let i = 0, j = 0; i < granted.length; i++) {
+        while (granted[i] - granted[j] >= durationMs) j++;
+        most = Math.max(most, i - j + 1);
+      }
+      expect(most).toBeLessThanOrEqual(points);
+      // And close to the pace: 1.4 s at one slot per 34 ms is 41 slots.
+      expect(granted.length).toBeGreaterThanOrEqual(36);
     });
 
     it('delivers a published message to every subscriber', async () => {

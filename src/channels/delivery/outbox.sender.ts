@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import type { Coordination } from '../../storage/coordination.js';
+import { paceSlack, type Coordination } from '../../storage/coordination.js';
 import { sleep } from '../../core/clock.js';
 import { DeliveryError, type ChannelAdapter, type Pace } from '../channel-adapter.js';
 import type { ChannelRegistry } from '../registry.js';
@@ -201,28 +201,31 @@ export class OutboxSender {
   }
 
   /**
-   * Milliseconds to wait before this send keeps to the platform's pace (0 = go). Sends are spaced
-   * at least duration/points apart through a SET NX PX slot in the coordination store, so no
-   * sliding window ever holds more than the limit, across all instances. A short wait for the
-   * global slot is taken here; a longer one defers the row.
+   * Milliseconds to wait before this send keeps to the platform's pace (0 = go). Sends take slots
+   * spaced at least duration/points apart on a schedule in the coordination store, shared by all
+   * instances; a slot taken a little late is counted from when it was due (within a slack that
+   * keeps every window within the limit), so waits do not pile up into a slower pace. A short wait
+   * for the global slot is taken here; a longer one defers the row.
    */
   private async paceWait(adapter: ChannelAdapter, recipient: string): Promise<number> {
     const { perChat, global } = adapter.pacing ?? {};
-    if (perChat && !(await this.takeSlot(`pace:${adapter.id}:${recipient}`, perChat))) return spacing(perChat);
+    if (perChat) {
+      const wait = await this.takeSlot(`pace:${adapter.id}:${recipient}`, perChat);
+      if (wait > 0) return wait;
+    }
     if (!global) return 0;
     const deadline = Date.now() + 2_000;
-    while (!(await this.takeSlot(`pace:${adapter.id}`, global))) {
-      if (Date.now() > deadline) return spacing(global);
-      // Sleep until the slot frees (its remaining TTL), not a fixed fraction of the spacing: at 30/s
-      // a half-spacing nap left ~8 ms idle per send (24.3 msg/s); other senders may still win it.
-      const left = await this.coordination.ttl(`pace:${adapter.id}`);
-      await sleep(Math.min(spacing(global), Math.max(1, left)));
+    for (;;) {
+      const wait = await this.takeSlot(`pace:${adapter.id}`, global);
+      if (wait === 0) return 0;
+      if (Date.now() + wait > deadline) return wait;
+      await sleep(wait);
     }
-    return 0;
   }
 
-  private takeSlot(key: string, pace: Pace): Promise<boolean> {
-    return this.coordination.set(key, '1', spacing(pace), true);
+  private takeSlot(key: string, pace: Pace): Promise<number> {
+    const gap = spacing(pace);
+    return this.coordination.takePaceSlot(key, gap, paceSlack(pace.points, pace.durationMs, gap));
   }
 }
 
