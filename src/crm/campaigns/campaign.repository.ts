@@ -8,8 +8,9 @@ export type NewCampaignRow = Omit<CampaignRow, 'created_at' | 'updated_at' | 'ap
 export class CampaignRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(row: NewCampaignRow, now: Date): Promise<CampaignRow> {
-    return this.db
+  /** `db`: a transaction to insert in (the caller's audit row commits with it). */
+  async insert(row: NewCampaignRow, now: Date, db: Db = this.db): Promise<CampaignRow> {
+    return db
       .insertInto('campaigns')
       .values({ ...row, messages: JSON.stringify(row.messages), schedule: JSON.stringify(row.schedule), status: 'draft', paused_from: null, approved_by: null, approved_at: null, next_fire_at: null, last_fired_at: null, created_at: now, updated_at: now })
       .returningAll()

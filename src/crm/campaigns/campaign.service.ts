@@ -1,4 +1,4 @@
-import type { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
+import { OutboxRepository } from '../../channels/delivery/outbox.repository.js';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import type { Translator } from '../../core/i18n.js';
@@ -16,6 +16,13 @@ import type { CampaignRepository } from './campaign.repository.js';
 import { toCampaign, type Campaign, type CampaignRow, type CampaignStatus, type CreateCampaignInput, type LocaleResults } from './campaign.types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Records a staff change (e.g. its audit row) through `trx`, the transaction that makes the change,
+ * after the change: both commit together, and a throw rolls the change back. `campaign` is the
+ * campaign as the change left it.
+ */
+export type CampaignAudit = (trx: Db, campaign: Campaign) => Promise<void>;
 
 export interface CampaignServiceDeps {
   /** For transactions; the repositories take it (or a transaction) per call. */
@@ -36,19 +43,21 @@ export interface CampaignServiceDeps {
 /**
  * Campaign lifecycle: draft → approved (by an admin other than the author) → scheduled → sending →
  * done, with pause / resume / cancel; preview, test send and results. Every transition is one
- * conditional UPDATE, so a request that loses a race gets 409.
+ * conditional UPDATE, so a request that loses a race gets 409. Staff actions (create, approve,
+ * schedule, pause, resume, cancel, test send) take an optional {@link CampaignAudit} that runs in
+ * the transaction making the change, so a crash cannot leave a change without its audit row.
  */
 export class CampaignService {
   constructor(private readonly deps: CampaignServiceDeps) {}
 
-  async create(input: CreateCampaignInput, author: StaffPrincipal): Promise<Campaign> {
+  async create(input: CreateCampaignInput, author: StaffPrincipal, audit?: CampaignAudit): Promise<Campaign> {
     await this.deps.segments.get(input.segmentId);
-    const row = await this.deps.campaigns.insert({
+    const now = this.deps.clock.now();
+    return this.audited(async (trx) => toCampaign(await this.deps.campaigns.insert({
       id: newId(), name: input.name, segment_id: input.segmentId, channels: input.channels, messages: input.messages, schedule: input.schedule,
       created_by: author.id, conversion_window_days: input.conversionWindowDays ?? 7,
       frequency_cap_max: input.frequencyCap?.max ?? null, frequency_cap_days: input.frequencyCap?.days ?? null,
-    }, this.deps.clock.now());
-    return toCampaign(row);
+    }, now, trx)), audit);
   }
 
   async get(id: string): Promise<Campaign> {
@@ -69,52 +78,54 @@ export class CampaignService {
   }
 
   /** Approval: admin only, and never the author (four eyes). */
-  async approve(id: string, by: StaffPrincipal): Promise<Campaign> {
+  async approve(id: string, by: StaffPrincipal, audit?: CampaignAudit): Promise<Campaign> {
     const c = await this.row(id);
     if (by.role !== 'admin') throw new AppError('forbidden', `approving campaign ${id} needs the admin role; you are ${by.role}`);
     if (c.created_by === by.id) throw new AppError('forbidden', `campaign ${id} must be approved by a different admin than its author`);
     const now = this.deps.clock.now();
-    return this.move(c, ['draft'], { status: 'approved', approved_by: by.id, approved_at: now, updated_at: now }, 'approve');
+    return this.audited((trx) => this.move(c, ['draft'], { status: 'approved', approved_by: by.id, approved_at: now, updated_at: now }, 'approve', trx), audit);
   }
 
   /** Arms the schedule: the trigger fires it at `at` or at each cron time. */
-  async schedule(id: string): Promise<Campaign> {
+  async schedule(id: string, audit?: CampaignAudit): Promise<Campaign> {
     const c = await this.row(id);
     const now = this.deps.clock.now();
     const next = 'at' in c.schedule ? new Date(c.schedule.at) : nextCronFire(c.schedule.cron, c.schedule.timezone, now);
     if (!next) throw new AppError('validation_failed', `campaign ${id}: the cron expression never fires within a year`);
-    return this.move(c, ['approved'], { status: 'scheduled', next_fire_at: next, updated_at: now }, 'schedule');
+    return this.audited((trx) => this.move(c, ['approved'], { status: 'scheduled', next_fire_at: next, updated_at: now }, 'schedule', trx), audit);
   }
 
-  async pause(id: string): Promise<Campaign> {
+  async pause(id: string, audit?: CampaignAudit): Promise<Campaign> {
     const c = await this.row(id);
-    return this.move(c, ['scheduled', 'sending'], { status: 'paused', paused_from: c.status, updated_at: this.deps.clock.now() }, 'pause');
+    const now = this.deps.clock.now();
+    return this.audited((trx) => this.move(c, ['scheduled', 'sending'], { status: 'paused', paused_from: c.status, updated_at: now }, 'pause', trx), audit);
   }
 
   /**
    * Back to where the pause found it. A run that drained while paused (settle closes it) leaves a
    * one-off campaign done and a recurring one scheduled for its next fire.
    */
-  async resume(id: string): Promise<Campaign> {
+  async resume(id: string, audit?: CampaignAudit): Promise<Campaign> {
     const c = await this.row(id);
     const wasSending = c.paused_from === 'sending';
     const back: CampaignStatus = !wasSending ? 'scheduled' : (await this.deps.campaigns.hasOpenRun(id)) ? 'sending' : 'cron' in c.schedule ? 'scheduled' : 'done';
-    return this.move(c, ['paused'], { status: back, paused_from: null, updated_at: this.deps.clock.now() }, 'resume');
+    const now = this.deps.clock.now();
+    return this.audited((trx) => this.move(c, ['paused'], { status: back, paused_from: null, updated_at: now }, 'resume', trx), audit);
   }
 
   /**
    * Cancels: nothing more is handed to the outbox (what is already queued there still goes). The
-   * status change, the skipped deliveries and the closed run commit together, so a crash or a
-   * failed statement cannot leave a cancelled campaign with a run still open (and a retry refused).
+   * status change, the skipped deliveries, the closed run and the audit commit together, so a crash
+   * or a failed statement cannot leave a cancelled campaign with a run still open (and a retry refused).
    */
-  async cancel(id: string): Promise<Campaign> {
+  async cancel(id: string, audit?: CampaignAudit): Promise<Campaign> {
     const c = await this.row(id);
     const now = this.deps.clock.now();
-    return this.deps.db.transaction().execute(async (trx) => {
+    return this.audited(async (trx) => {
       const moved = await this.move(c, ['draft', 'approved', 'scheduled', 'sending', 'paused'], { status: 'cancelled', next_fire_at: null, updated_at: now }, 'cancel', trx);
       await this.deps.campaigns.cancelPending(id, now, trx);
       return moved;
-    });
+    }, audit);
   }
 
   /** Audience count, suppressed counts by reason and a sample, as a fire now would give. */
@@ -130,8 +141,11 @@ export class CampaignService {
     };
   }
 
-  /** Sends the campaign's message to a staff member's own address or chat, marked as a test. */
-  async testSend(id: string, target: { channel: string; recipient: string; locale?: string }, by: StaffPrincipal): Promise<{ queued: boolean; dedupeKey: string; text: string }> {
+  /**
+   * Sends the campaign's message to a staff member's own address or chat, marked as a test. With
+   * `audit`, the test message is queued in the audit's transaction (through an outbox bound to it).
+   */
+  async testSend(id: string, target: { channel: string; recipient: string; locale?: string }, by: StaffPrincipal, audit?: CampaignAudit): Promise<{ queued: boolean; dedupeKey: string; text: string }> {
     const c = await this.row(id);
     if (!c.channels.includes(target.channel)) throw new AppError('validation_failed', `channel: campaign ${id} does not use ${target.channel} (it uses ${c.channels.join(', ')})`);
     const { locale, message } = messageFor(c.messages, toLocale(target.locale) ?? Object.keys(c.messages)[0]);
@@ -140,7 +154,13 @@ export class CampaignService {
     rendered.text = `${t.t(locale, 'campaigns.test_prefix')}${rendered.text}`;
     if (rendered.attachments) delete rendered.attachments;
     const dedupeKey = `campaign-test:${id}:${newId()}`;
-    const queued = await this.deps.outbox.enqueue({ dedupeKey, channel: target.channel, recipient: target.recipient, kind: 'campaign', author: `staff:${by.id}`, message: rendered });
+    const delivery = { dedupeKey, channel: target.channel, recipient: target.recipient, kind: 'campaign' as const, author: `staff:${by.id}`, message: rendered };
+    const queued = !audit ? await this.deps.outbox.enqueue(delivery) : await this.deps.db.transaction().execute(async (trx) => {
+      const q = await new OutboxRepository(trx).enqueue(delivery);
+      await audit(trx, toCampaign(c));
+      return q;
+    });
+    // After the commit, so the sender woken finds the row.
     if (queued) this.deps.wake();
     return { queued, dedupeKey, text: rendered.text };
   }
@@ -161,6 +181,15 @@ export class CampaignService {
     const row = UUID.test(id) ? await this.deps.campaigns.findById(id) : undefined;
     if (!row) throw new AppError('not_found', `campaign ${id} not found`);
     return row;
+  }
+
+  /** Runs `change`, then `audit` (when given) on its result, in one transaction. */
+  private audited(change: (trx: Db) => Promise<Campaign>, audit?: CampaignAudit): Promise<Campaign> {
+    return this.deps.db.transaction().execute(async (trx) => {
+      const campaign = await change(trx);
+      if (audit) await audit(trx, campaign);
+      return campaign;
+    });
   }
 
   /** `db`: a transaction the move belongs to (on PGlite, queries outside it would wait for it). */

@@ -1,8 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../../../core/errors.js';
-import type { CampaignService } from '../../../crm/campaigns/campaign.service.js';
-import { CAMPAIGN_STATUSES, createCampaignSchema } from '../../../crm/campaigns/campaign.types.js';
+import type { CampaignAudit, CampaignService } from '../../../crm/campaigns/campaign.service.js';
+import { CAMPAIGN_STATUSES, createCampaignSchema, type Campaign } from '../../../crm/campaigns/campaign.types.js';
 import type { StaffService } from '../../../crm/staff/staff.service.js';
 import type { StaffPrincipal } from '../../../crm/staff/staff.types.js';
 import { requireRole } from '../../auth.js';
@@ -39,15 +39,18 @@ function who(req: Request): StaffPrincipal {
 export function campaignsRoutes(deps: CampaignsRoutesDeps): Router {
   const { campaigns } = deps;
   const router = Router();
-  const audit = async (req: Request, action: string, id: string, detail?: unknown) => {
-    await deps.staff?.audit(who(req), `campaign.${action}`, { type: 'campaign', id }, detail);
+  // The audit row is written in the transaction of the change it records (a crash loses neither alone).
+  const audit = (req: Request, action: string, id?: string, detail?: (c: Campaign) => unknown): CampaignAudit | undefined => {
+    const { staff } = deps;
+    if (!staff) return undefined;
+    const actor = who(req);
+    return (trx, c) => staff.audit(actor, `campaign.${action}`, { type: 'campaign', id: id ?? c.id }, detail?.(c), trx);
   };
   router.use('/campaigns', requireRole('marketer'));
 
   router.post('/campaigns', async (req, res) => {
     const body = parseBody(createCampaignSchema, req.body);
-    const created = await campaigns.create(body, who(req));
-    await audit(req, 'create', created.id, { name: created.name, segmentId: created.segmentId });
+    const created = await campaigns.create(body, who(req), audit(req, 'create', undefined, (c) => ({ name: c.name, segmentId: c.segmentId })));
     res.status(201).json(created);
   });
   router.get('/campaigns', async (req, res) => {
@@ -58,15 +61,11 @@ export function campaignsRoutes(deps: CampaignsRoutesDeps): Router {
     res.json(await campaigns.get(req.params.id));
   });
   router.post('/campaigns/:id/approve', requireRole('admin'), async (req, res) => {
-    const c = await campaigns.approve(String(req.params.id), who(req));
-    await audit(req, 'approve', c.id);
-    res.json(c);
+    res.json(await campaigns.approve(String(req.params.id), who(req), audit(req, 'approve')));
   });
   for (const action of ['schedule', 'pause', 'resume', 'cancel'] as const) {
     router.post(`/campaigns/:id/${action}`, async (req, res) => {
-      const c = await campaigns[action](String(req.params.id));
-      await audit(req, action, c.id);
-      res.json(c);
+      res.json(await campaigns[action](String(req.params.id), audit(req, action)));
     });
   }
   router.post('/campaigns/:id/preview', async (req, res) => {
@@ -75,8 +74,7 @@ export function campaignsRoutes(deps: CampaignsRoutesDeps): Router {
   });
   router.post('/campaigns/:id/test-send', async (req, res) => {
     const body = parseBody(testSendBody, req.body);
-    const r = await campaigns.testSend(req.params.id, body, who(req));
-    await audit(req, 'test_send', req.params.id, { channel: body.channel });
+    const r = await campaigns.testSend(req.params.id, body, who(req), audit(req, 'test_send', req.params.id, () => ({ channel: body.channel })));
     res.status(202).json(r);
   });
   router.get('/campaigns/:id/results', async (req, res) => {
