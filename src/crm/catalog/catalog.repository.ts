@@ -11,6 +11,11 @@ export const UPSERT_BATCH = 500;
 export class CatalogRepository {
   constructor(private readonly db: Db) {}
 
+  /** Runs `fn` in one transaction, with a repository bound to it (a change and its audit row commit together). */
+  transaction<T>(fn: (repo: CatalogRepository, trx: Db) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new CatalogRepository(trx), trx));
+  }
+
   /**
    * Inserts or updates `rows` (unique skus) with one multi-row statement per {@link UPSERT_BATCH}.
    * A row equal to the stored one is not rewritten (its `updated_at` stays), and counts as unchanged.

@@ -52,10 +52,20 @@ export class CatalogService implements ProductSink {
     return this.index;
   }
 
-  /** Validates (zod) and stores one catalog row; throws AppError('validation_failed') naming the field. */
-  async upsert(row: unknown): Promise<Product> {
+  /**
+   * Validates (zod) and stores one catalog row; throws AppError('validation_failed') naming the field.
+   * `audit` runs in the upsert's transaction and is told whether the row was created: the upsert
+   * statement itself answers that, so a concurrent writer cannot make it wrong.
+   */
+  async upsert(row: unknown, audit?: (trx: Db, created: boolean) => Promise<void>): Promise<Product> {
     const valid = assertCatalogRow(row);
-    await this.upsertValid([valid]);
+    const changed = await this.repo.transaction(async (repo, trx) => {
+      const counts = await repo.upsertMany([valid]);
+      await audit?.(trx, counts.inserted > 0);
+      return counts.changed;
+    });
+    // The index follows the table only after the commit: a rolled-back upsert never shows in search.
+    await this.indexChanged(changed);
     return (await this.get(valid.sku))!;
   }
 
@@ -77,8 +87,12 @@ export class CatalogService implements ProductSink {
 
   private async upsertValid(rows: CatalogRow[]): Promise<UpsertCounts> {
     const { changed, ...counts } = await this.repo.upsertMany(rows);
-    if (this.loadedAt && changed.length) for (const p of await this.repo.findBySkus(changed)) this.index.put(p);
+    await this.indexChanged(changed);
     return counts;
+  }
+
+  private async indexChanged(skus: string[]): Promise<void> {
+    if (this.loadedAt && skus.length) for (const p of await this.repo.findBySkus(skus)) this.index.put(p);
   }
 
   async get(sku: string): Promise<Product | undefined> {

@@ -38,6 +38,7 @@ type LinkedOutcome = Extract<LinkOutcome, { status: 'linked' }>;
 
 /** Customer profiles, search, identity linking and data-subject rights (export, erase). */
 export class CustomerService {
+  private readonly db: Db;
   private readonly repo: CustomerRepository;
   private readonly links: IdentityLinkService;
   private readonly privacy: CustomerPrivacyService;
@@ -49,6 +50,7 @@ export class CustomerService {
   constructor(deps: { db: Db; clock: Clock; shopSecret?: string; onLinked?: (identity: ChannelIdentityRef, outcome: LinkedOutcome) => void; onErased?: (customerId: string) => void }) {
     this.onLinked = deps.onLinked;
     this.onErased = deps.onErased;
+    this.db = deps.db;
     this.repo = new CustomerRepository(deps.db);
     this.links = new IdentityLinkService(deps.db, deps.clock, deps.shopSecret);
     this.privacy = new CustomerPrivacyService(deps.db, deps.clock);
@@ -60,8 +62,11 @@ export class CustomerService {
     return profile && { ...profile, identities: await this.repo.identities(customerId) };
   }
 
-  /** Updates the profile after validating every field (400 naming the field); 409 once erased. */
-  async updateProfile(customerId: string, update: ProfileUpdate): Promise<CustomerDetails> {
+  /**
+   * Updates the profile after validating every field (400 naming the field); 409 once erased.
+   * `audit` runs in the update's transaction (the change and its audit row commit together).
+   */
+  async updateProfile(customerId: string, update: ProfileUpdate, audit?: (trx: Db) => Promise<void>): Promise<CustomerDetails> {
     const parsed = profileUpdateSchema.safeParse(update);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -70,7 +75,10 @@ export class CustomerService {
     const current = await this.repo.profile(customerId);
     if (!current) throw new AppError('not_found', `customer ${customerId} not found`);
     if (current.erasedAt) throw new AppError('conflict', `customer ${customerId} was erased; the profile cannot be changed`);
-    await this.repo.update(customerId, parsed.data);
+    await this.db.transaction().execute(async (trx) => {
+      await new CustomerRepository(trx).update(customerId, parsed.data);
+      await audit?.(trx);
+    });
     return (await this.get(customerId))!;
   }
 

@@ -183,10 +183,17 @@ export class HandoffQueueService {
     return { dedupeKey, queued };
   }
 
-  /** An internal note on the thread (never shown to the customer). */
-  async addNote(conversationId: string, agent: Actor, text: string) {
+  /**
+   * An internal note on the thread (never shown to the customer). `audit` runs in the insert's
+   * transaction and gets the thread's customer (the note and its audit row commit together).
+   */
+  async addNote(conversationId: string, agent: Actor, text: string, audit?: (trx: Db, customerId: string) => Promise<void>) {
     const conv = await this.load(conversationId);
-    const note = await this.repo.addNote({ conversationId, customerId: conv.customer_id, authorId: agent.id, authorName: agent.name, text, at: this.clock.now() });
+    const note = await this.deps.db.transaction().execute(async (trx) => {
+      const added = await new HandoffQueueRepository(trx).addNote({ conversationId, customerId: conv.customer_id, authorId: agent.id, authorName: agent.name, text, at: this.clock.now() });
+      await audit?.(trx, conv.customer_id);
+      return added;
+    });
     await this.publish({ type: 'conversation.note', conversationId, owner: conv.owner, agentId: conv.agent_id, actor: pick(agent), text, at: this.clock.now().toISOString() });
     return note;
   }

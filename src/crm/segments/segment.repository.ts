@@ -10,6 +10,11 @@ const UNIQUE_VIOLATION = '23505';
 export class SegmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** Runs `fn` in one transaction, with a repository bound to it (a change and its audit row commit together). */
+  transaction<T>(fn: (repo: SegmentRepository, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new SegmentRepository(trx), trx));
+  }
+
   /** Inserts a segment; undefined when the name is taken. */
   async insert(row: SegmentRow): Promise<SegmentRow | undefined> {
     try {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
+import type { Db } from '../../storage/database.js';
 import { parseSegmentFilter, type SegmentFilter } from './segment.filter.js';
 import type { SegmentRepository } from './segment.repository.js';
 import { toSegment, type Segment, type SegmentIdPage, type SegmentPreview } from './segment.types.js';
@@ -31,13 +32,17 @@ export class SegmentService {
     private readonly clock: Clock,
   ) {}
 
-  async create(input: { name: string; filter?: unknown; createdBy?: string }): Promise<Segment> {
+  /** `audit` runs in the insert's transaction and gets the new id (the segment and its audit row commit together). */
+  async create(input: { name: string; filter?: unknown; createdBy?: string }, audit?: (trx: Db, id: string) => Promise<void>): Promise<Segment> {
     const name = parseName(input.name);
     const filter = parseSegmentFilter(input.filter ?? {});
     const now = this.clock.now();
-    const row = await this.repo.insert({ id: newId(), name, filter, created_by: input.createdBy ?? null, created_at: now, updated_at: now });
-    if (!row) throw new AppError('conflict', `a segment named "${name}" already exists`);
-    return toSegment(row);
+    return this.repo.transaction(async (repo, trx) => {
+      const row = await repo.insert({ id: newId(), name, filter, created_by: input.createdBy ?? null, created_at: now, updated_at: now });
+      if (!row) throw new AppError('conflict', `a segment named "${name}" already exists`);
+      await audit?.(trx, row.id);
+      return toSegment(row);
+    });
   }
 
   async get(id: string): Promise<Segment> {
@@ -53,19 +58,27 @@ export class SegmentService {
     return { items, next: rows.length > limit ? items[items.length - 1].name : null };
   }
 
-  /** PATCH: name and/or filter. */
-  async update(id: string, patch: { name?: string; filter?: unknown }): Promise<Segment> {
+  /** PATCH: name and/or filter. `audit` runs in the update's transaction. */
+  async update(id: string, patch: { name?: string; filter?: unknown }, audit?: (trx: Db) => Promise<void>): Promise<Segment> {
     await this.get(id);
     const name = patch.name !== undefined ? parseName(patch.name) : undefined;
     const filter = patch.filter !== undefined ? parseSegmentFilter(patch.filter) : undefined;
-    const row = await this.repo.update(id, { name, filter, updatedAt: this.clock.now() });
-    if (row === null) throw new AppError('conflict', `a segment named "${name}" already exists`);
-    if (!row) throw new AppError('not_found', `segment ${id} not found`);
-    return toSegment(row);
+    return this.repo.transaction(async (repo, trx) => {
+      const row = await repo.update(id, { name, filter, updatedAt: this.clock.now() });
+      if (row === null) throw new AppError('conflict', `a segment named "${name}" already exists`);
+      if (!row) throw new AppError('not_found', `segment ${id} not found`);
+      await audit?.(trx);
+      return toSegment(row);
+    });
   }
 
-  async remove(id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.repo.delete(id))) throw new AppError('not_found', `segment ${id} not found`);
+  /** `audit` runs in the delete's transaction. */
+  async remove(id: string, audit?: (trx: Db) => Promise<void>): Promise<void> {
+    if (!UUID.test(id)) throw new AppError('not_found', `segment ${id} not found`);
+    await this.repo.transaction(async (repo, trx) => {
+      if (!(await repo.delete(id))) throw new AppError('not_found', `segment ${id} not found`);
+      await audit?.(trx);
+    });
   }
 
   /** How many customers a saved segment holds now, and the most recently seen few. */

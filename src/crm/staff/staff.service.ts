@@ -43,18 +43,26 @@ export class StaffService {
     await this.db.insertInto('staff_users').values({ id: newId(), name: 'admin', email: null, role: 'admin', password_hash: null, token_hash: hash, disabled_at: null }).onConflict((oc) => oc.column('token_hash').doNothing()).execute();
   }
 
-  /** Creates a staff member with an API token (shown once) and optionally a password. */
-  async create(input: { name: string; role: StaffRole; email?: string; password?: string }): Promise<{ id: string; token: string }> {
+  /**
+   * Creates a staff member with an API token (shown once) and optionally a password. `audit` runs in
+   * the insert's transaction and gets the new id (the account and its audit row commit together).
+   */
+  async create(input: { name: string; role: StaffRole; email?: string; password?: string }, audit?: (trx: Db, id: string) => Promise<void>): Promise<{ id: string; token: string }> {
     const token = newToken(24);
     const id = newId();
-    await this.db
-      .insertInto('staff_users')
-      .values({ id, name: input.name, email: input.email ?? null, role: input.role, password_hash: input.password ? await hashPassword(input.password) : null, token_hash: hashToken(token), disabled_at: null })
-      .execute()
-      .catch((err) => {
-        if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${input.email} already exists`);
-        throw err;
-      });
+    // Hashed before the transaction opens: scrypt is slow and needs no row locks.
+    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('staff_users')
+        .values({ id, name: input.name, email: input.email ?? null, role: input.role, password_hash: passwordHash, token_hash: hashToken(token), disabled_at: null })
+        .execute()
+        .catch((err) => {
+          if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${input.email} already exists`);
+          throw err;
+        });
+      await audit?.(trx, id);
+    });
     return { id, token };
   }
 
@@ -93,7 +101,6 @@ export class StaffService {
     return this.db.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'created_at', 'disabled_at']).orderBy('created_at').execute();
   }
 
-  /** Records who saw or did what, on which customer. */
   /** Appends to the audit log; pass `trx` to write it with the change it records. */
   async audit(actor: Pick<StaffPrincipal, 'id' | 'name'> | null, action: string, subject?: { type: string; id: string; customerId?: string }, detail?: unknown, trx?: Db): Promise<void> {
     await (trx ?? this.db)

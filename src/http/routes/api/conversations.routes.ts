@@ -96,8 +96,8 @@ export function conversationsRoutes(deps: ConversationsRoutesDeps): Router {
   router.post('/conversations/:id/notes', agent, async (req, res) => {
     const id = uuidParam(req.params.id);
     const body = parseBody(textBody, req.body);
-    const note = await handoff.addNote(id, me(req), body.text);
-    await staff.audit(me(req), 'conversation.note', { type: 'conversation', id, customerId: (await card(id)).customerId });
+    // Audited in the note's transaction.
+    const note = await handoff.addNote(id, me(req), body.text, (trx, customerId) => staff.audit(me(req), 'conversation.note', { type: 'conversation', id, customerId }, undefined, trx));
     res.status(201).json(note);
   });
 

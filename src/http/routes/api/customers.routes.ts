@@ -78,9 +78,8 @@ export function customersRoutes(reg: ApiRegistry, deps: CustomersRouteDeps): Rou
   });
 
   reg.route(router, { method: 'patch', path: '/customers/:id', tag: TAG, access: ADMIN, params: uuidParams, body: patchBody, summary: 'Update a profile (null clears a field)', response: { description: 'The updated profile' } }, async ({ params, body, staff: who }) => {
-    const updated = await customers.updateProfile(params.id, body);
-    await staff.audit(who, 'customer.update', { type: 'customer', id: params.id, customerId: params.id }, { fields: Object.keys(body) });
-    return updated;
+    // Audited in the update's transaction.
+    return customers.updateProfile(params.id, body, (trx) => staff.audit(who, 'customer.update', { type: 'customer', id: params.id, customerId: params.id }, { fields: Object.keys(body) }, trx));
   });
 
   reg.route(router, { method: 'get', path: '/customers/:id/ledger', tag: TAG, access: READ, params: uuidParams, query: ledgerQuery, summary: 'Points ledger, newest first', response: { description: '`{items, nextCursor, balance}`' } }, async ({ params, query }) => {

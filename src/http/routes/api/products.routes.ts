@@ -46,10 +46,13 @@ export function productsRoutes(reg: ApiRegistry, deps: { catalog: CatalogService
     async ({ params, req, res, staff: who }) => {
       const sent = isObject(req.body) ? req.body : {};
       if (sent.sku !== undefined && sent.sku !== params.sku) throw new AppError('validation_failed', `sku: ${JSON.stringify(sent.sku)} does not match the path (${params.sku})`);
-      const existed = Boolean(await catalog.get(params.sku));
-      const product = await catalog.upsert({ ...sent, sku: params.sku });
-      await staff.audit(who, existed ? 'product.update' : 'product.create', { type: 'product', id: params.sku });
-      res.locals.status = existed ? 200 : 201;
+      // Audited in the upsert's transaction, which also decides whether the product was created.
+      let created = false;
+      const product = await catalog.upsert({ ...sent, sku: params.sku }, (trx, isNew) => {
+        created = isNew;
+        return staff.audit(who, isNew ? 'product.create' : 'product.update', { type: 'product', id: params.sku }, undefined, trx);
+      });
+      res.locals.status = created ? 201 : 200;
       return product;
     },
   );

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { segmentFilterSchema, type SegmentService } from '../../../crm/segments/index.js';
 import type { StaffService } from '../../../crm/staff/staff.service.js';
+import type { Db } from '../../../storage/database.js';
 import type { ApiRegistry } from '../../openapi/registry.js';
 import { limitParam, uuidParams } from '../../openapi/query.js';
 
@@ -18,7 +19,8 @@ const listQuery = z.object({ cursor: z.string().max(200).optional().describe('ne
 export function segmentsRoutes(reg: ApiRegistry, deps: { segments: SegmentService; staff: Pick<StaffService, 'audit'> }): Router {
   const { segments, staff } = deps;
   const router = Router();
-  const audit = (who: Parameters<typeof staff.audit>[0], action: string, id: string) => staff.audit(who, `segment.${action}`, { type: 'segment', id });
+  // Passed to the service, which writes the row in the transaction of the change it records.
+  const audit = (who: Parameters<typeof staff.audit>[0], action: string, id: string, trx: Db) => staff.audit(who, `segment.${action}`, { type: 'segment', id }, undefined, trx);
 
   reg.route(router, { method: 'get', path: '/segments', tag: TAG, access: MARKETING, query: listQuery, summary: 'List segments by name', response: { description: '`{items, nextCursor}`' } }, async ({ query }) => {
     const page = await segments.list({ after: query.cursor, limit: query.limit });
@@ -33,9 +35,7 @@ export function segmentsRoutes(reg: ApiRegistry, deps: { segments: SegmentServic
       response: { status: 201, description: 'The segment' },
     },
     async ({ body, staff: who }) => {
-      const created = await segments.create({ name: body.name, filter: body.filter, createdBy: who.id });
-      await audit(who, 'create', created.id);
-      return created;
+      return segments.create({ name: body.name, filter: body.filter, createdBy: who.id }, (trx, id) => audit(who, 'create', id, trx));
     },
   );
 
@@ -46,14 +46,11 @@ export function segmentsRoutes(reg: ApiRegistry, deps: { segments: SegmentServic
   reg.route(router, { method: 'get', path: '/segments/:id', tag: TAG, access: MARKETING, params: uuidParams, summary: 'One segment', response: { description: 'The segment' } }, async ({ params }) => segments.get(params.id));
 
   reg.route(router, { method: 'patch', path: '/segments/:id', tag: TAG, access: MARKETING, params: uuidParams, body: patchBody, summary: 'Rename a segment or change its filter', response: { description: 'The segment' } }, async ({ params, body, staff: who }) => {
-    const updated = await segments.update(params.id, body);
-    await audit(who, 'update', params.id);
-    return updated;
+    return segments.update(params.id, body, (trx) => audit(who, 'update', params.id, trx));
   });
 
   reg.route(router, { method: 'delete', path: '/segments/:id', tag: TAG, access: MARKETING, params: uuidParams, summary: 'Delete a segment', response: { status: 204, description: 'Deleted' } }, async ({ params, staff: who }) => {
-    await segments.remove(params.id);
-    await audit(who, 'delete', params.id);
+    await segments.remove(params.id, (trx) => audit(who, 'delete', params.id, trx));
     return undefined;
   });
 

@@ -37,8 +37,8 @@ export function staffRoutes(staff: StaffService): Router {
   });
   api.post('/users', requireRole('admin'), async (req, res) => {
     const body = parseBody(createUser, req.body);
-    const created = await staff.create(body);
-    await staff.audit(req.staff!, 'staff.create', { type: 'staff', id: created.id }, { name: body.name, role: body.role });
+    // Audited in the insert's transaction.
+    const created = await staff.create(body, (trx, id) => staff.audit(req.staff!, 'staff.create', { type: 'staff', id }, { name: body.name, role: body.role }, trx));
     res.status(201).json(created);
   });
   router.use('/api', api);
