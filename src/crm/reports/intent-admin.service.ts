@@ -69,7 +69,8 @@ export class IntentAdminService {
   }
 
   /** Adds phrases to a known intent; phrases it already has (any case or spacing) are reported as skipped. */
-  async addPhrases(name: string, locale: string, texts: string[], by: string): Promise<{ added: string[]; skipped: string[] }> {
+  /** `audit` runs in the insert's transaction and gets the phrases added (they and the audit row commit together). */
+  async addPhrases(name: string, locale: string, texts: string[], by: string, audit?: (trx: Db, added: string[]) => Promise<void>): Promise<{ added: string[]; skipped: string[] }> {
     const phrases = (await this.catalogue()).get(name);
     if (!phrases) throw new AppError('not_found', `intent ${name} does not exist; phrases can only be added to an existing intent`);
     const known = new Set(phrases.map((p) => normalise(p.text)));
@@ -83,7 +84,11 @@ export class IntentAdminService {
         fresh.push(text.trim());
       }
     }
-    const added = await this.repo.add(name, locale, fresh, by);
+    const added = await this.deps.db.transaction().execute(async (trx) => {
+      const stored = await new TrainingPhrasesRepository(trx).add(name, locale, fresh, by);
+      await audit?.(trx, stored);
+      return stored;
+    });
     skipped.push(...fresh.filter((t) => !added.includes(t)));
     return { added, skipped };
   }

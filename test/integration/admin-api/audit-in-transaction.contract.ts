@@ -8,6 +8,7 @@ import { ConversationRepository } from '../../../src/crm/conversations/conversat
 import { CustomerRepository } from '../../../src/crm/customers/customer.repository.js';
 import { CustomerService } from '../../../src/crm/customers/customer.service.js';
 import { HandoffQueueService } from '../../../src/crm/handoff/handoff-queue.service.js';
+import { IntentAdminService } from '../../../src/crm/reports/intent-admin.service.js';
 import { buildSegmentModule, type SegmentService } from '../../../src/crm/segments/index.js';
 import { StaffService } from '../../../src/crm/staff/staff.service.js';
 import { MemoryCoordination } from '../../../src/storage/coordination.memory.js';
@@ -155,6 +156,22 @@ export function describeAuditInTransactionContract(name: string, open: () => Pro
       });
       expect(seen).toEqual([customerId]);
       expect((await handoff.repo.notes(conversation.id)).map((n) => n.id)).toEqual([note.id]);
+    });
+
+    it('training phrases: a failing audit adds no phrase; a working one gets the phrases added', async (t) => {
+      if (!store) return t.skip();
+      const intents = new IntentAdminService({ db: db() });
+      const phrase = `audit phrase ${newId().slice(0, 8)}`;
+      await expect(intents.addPhrases('product_question', 'en', [phrase], MIA.id, down)).rejects.toThrow(/audit log down/);
+      expect(await db().selectFrom('training_phrases').select('text').where('text', '=', phrase).execute()).toEqual([]);
+
+      const seen: string[][] = [];
+      const result = await intents.addPhrases('product_question', 'en', [phrase], MIA.id, async (trx, added) => {
+        expect(await trx.selectFrom('training_phrases').select('text').where('text', '=', phrase).execute()).toEqual([{ text: phrase }]);
+        seen.push(added);
+      });
+      expect(seen).toEqual([[phrase]]);
+      expect(result.added).toEqual([phrase]);
     });
   });
 }

@@ -45,9 +45,9 @@ export function intentsRoutes(reg: ApiRegistry, deps: { intents: IntentAdminServ
       summary: 'Add training phrases (used from the next retrain)', response: { status: 201, description: '`{added, skipped}`' },
     },
     async ({ params, body, staff: who }) => {
-      const result = await intents.addPhrases(params.name, body.locale, body.phrases, who.id);
-      await staff.audit(who, 'nlu.phrases_add', { type: 'intent', id: params.name }, { locale: body.locale, added: result.added.length });
-      return result;
+      // Audited in the insert's transaction.
+      return intents.addPhrases(params.name, body.locale, body.phrases, who.id, (trx, added) =>
+        staff.audit(who, 'nlu.phrases_add', { type: 'intent', id: params.name }, { locale: body.locale, added: added.length }, trx));
     },
   );
   return router;
