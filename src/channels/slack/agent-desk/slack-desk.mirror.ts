@@ -6,6 +6,7 @@ import type { Coordination, Unsubscribe } from '../../../storage/coordination.js
 import { toDeliveryError } from '../slack-errors.js';
 import { itemText, parentMessage } from './slack-desk-blocks.js';
 import { CLAIM_LEASE_MS, type DeskThread, type SlackDeskRepository } from './slack-desk.repository.js';
+import type { ThreadSummary } from './slack-desk.types.js';
 
 export interface DeskMirrorDeps {
   repo: SlackDeskRepository;
@@ -220,10 +221,12 @@ export class DeskMirror {
       if (!this.mayPost(thread.channelId, run)) return;
       // A sync cut short is retried with this event's type, so a hand-back still closes the thread
       // after what came before it is posted (closing first would leave those items unposted).
-      if (!(await this.sync(thread, type))) return;
-      if (OWNERSHIP.has(type)) await this.updateParent(thread);
+      if (!(await this.sync(thread, type)) || !OWNERSHIP.has(type)) return;
+      const summary = await this.deps.repo.summary(conversationId);
+      if (!summary) return;
+      await this.updateParent(thread, summary);
       // A retried closing event may find the conversation handed off again: close only while the bot has it.
-      if (CLOSING.has(type) && (await this.deps.repo.summary(conversationId))?.owner === 'bot') await this.deps.repo.setActive(conversationId, false);
+      if (CLOSING.has(type) && summary.owner === 'bot') await this.deps.repo.setActive(conversationId, false);
     });
   }
 
@@ -279,9 +282,8 @@ export class DeskMirror {
     }
   }
 
-  private async updateParent(thread: DeskThread): Promise<void> {
-    const summary = await this.deps.repo.summary(thread.conversationId);
-    if (!summary || !thread.threadTs) return;
+  private async updateParent(thread: DeskThread, summary: ThreadSummary): Promise<void> {
+    if (!thread.threadTs) return;
     const { text, blocks } = parentMessage(summary);
     await this.deps.client.chat
       .update({ token: this.deps.token, channel: thread.channelId, ts: thread.threadTs, text, blocks: blocks as never })
