@@ -205,22 +205,23 @@ export class OutboxSender {
    * spaced at least duration/points apart on a schedule in the coordination store, shared by all
    * instances; a slot taken a little late is counted from when it was due (within a slack that
    * keeps every window within the limit), so waits do not pile up into a slower pace. A short wait
-   * for the global slot is taken here; a longer one defers the row.
+   * for the global slot is taken here; a longer one defers the row. The per-chat slot is taken
+   * last, right before the send: taken before the global wait, it could be used up to 2 s late and
+   * let the chat's next message follow it within the second.
    */
   private async paceWait(adapter: ChannelAdapter, recipient: string): Promise<number> {
     const { perChat, global } = adapter.pacing ?? {};
-    if (perChat) {
-      const wait = await this.takeSlot(`pace:${adapter.id}:${recipient}`, perChat);
-      if (wait > 0) return wait;
+    if (global) {
+      const deadline = Date.now() + 2_000;
+      for (;;) {
+        const wait = await this.takeSlot(`pace:${adapter.id}`, global);
+        if (wait === 0) break;
+        if (Date.now() + wait > deadline) return wait;
+        await sleep(wait);
+      }
     }
-    if (!global) return 0;
-    const deadline = Date.now() + 2_000;
-    for (;;) {
-      const wait = await this.takeSlot(`pace:${adapter.id}`, global);
-      if (wait === 0) return 0;
-      if (Date.now() + wait > deadline) return wait;
-      await sleep(wait);
-    }
+    // A refusal here leaves the global slot unused: that costs pace, never the limit.
+    return perChat ? this.takeSlot(`pace:${adapter.id}:${recipient}`, perChat) : 0;
   }
 
   private takeSlot(key: string, pace: Pace): Promise<number> {

@@ -135,6 +135,25 @@ describe('the outbox sender', () => {
     expect(channel.sent.find((s) => s.to === 'other-chat')!.at - toChat[0].at).toBeLessThan(900);
   }, 15_000);
 
+  it('keeps a chat to one message per second when its send waited for a global slot', async () => {
+    // Four global slots a second: the chat queued behind five others waits ~1.25 s for its first
+    // slot. Its second message must still come a second after the first was sent, not after the
+    // first took its per-chat slot.
+    makeSender(new ScriptedChannel('ch-both', { perChat: { points: 1, durationMs: 1000 }, global: { points: 4, durationMs: 1000 } }));
+    for (let i = 0; i < 5; i++) await repo.enqueue({ dedupeKey: `both-other-${i}`, channel: 'ch-both', recipient: `other-${i}`, kind: 'system', message: { text: `o${i}` } });
+    for (let i = 0; i < 2; i++) await repo.enqueue({ dedupeKey: `both-${i}`, channel: 'ch-both', recipient: 'chat', kind: 'system', message: { text: `c${i}` } });
+    await sender.start();
+    const deadline = Date.now() + 8000;
+    while (channel.sent.length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sender.stop();
+    expect(channel.sent).toHaveLength(7);
+    const toChat = channel.sent.filter((s) => s.to === 'chat');
+    expect(toChat.map((s) => s.text)).toEqual(['c0', 'c1']);
+    expect(toChat[1].at - toChat[0].at).toBeGreaterThanOrEqual(950);
+    const at = channel.sent.map((s) => s.at);
+    for (let i = 4; i < at.length; i++) expect(at[i] - at[i - 4]).toBeGreaterThanOrEqual(950);
+  }, 15_000);
+
   it('keeps to a global 30 per second without falling behind it: never more than 30 in any second, close to 30 on average', async () => {
     makeSender(new ScriptedChannel('ch-global', { global: { points: 30, durationMs: 1000 } }));
     for (let i = 0; i < 75; i++) await repo.enqueue({ dedupeKey: `global-${i}`, channel: 'ch-global', recipient: `chat-${i}`, kind: 'system', message: { text: `g${i}` } });
