@@ -84,6 +84,12 @@ export class CustomerRepository {
     return row && toProfile(row);
   }
 
+  /** Locks the customer's row for the transaction; its `erased_at`, or undefined when there is no such customer. */
+  async lockErasedAt(id: string): Promise<Date | null | undefined> {
+    const row = await this.db.selectFrom('customers').select('erased_at').where('id', '=', id).forUpdate().executeTakeFirst();
+    return row && row.erased_at;
+  }
+
   async identities(customerId: string): Promise<CustomerIdentity[]> {
     const rows = await this.db.selectFrom('identities').selectAll().where('customer_id', '=', customerId).orderBy('created_at').orderBy('id').execute();
     return rows.map((r) => ({

@@ -72,11 +72,13 @@ export class CustomerService {
       const issue = parsed.error.issues[0];
       throw new AppError('validation_failed', `${issue.path.join('.') || 'update'}: ${issue.message}`);
     }
-    const current = await this.repo.profile(customerId);
-    if (!current) throw new AppError('not_found', `customer ${customerId} not found`);
-    if (current.erasedAt) throw new AppError('conflict', `customer ${customerId} was erased; the profile cannot be changed`);
     await this.db.transaction().execute(async (trx) => {
-      await new CustomerRepository(trx).update(customerId, parsed.data);
+      const repo = new CustomerRepository(trx);
+      // Checked under the row's lock: an erase committing meanwhile is seen here, not overwritten.
+      const erasedAt = await repo.lockErasedAt(customerId);
+      if (erasedAt === undefined) throw new AppError('not_found', `customer ${customerId} not found`);
+      if (erasedAt) throw new AppError('conflict', `customer ${customerId} was erased; the profile cannot be changed`);
+      await repo.update(customerId, parsed.data);
       await audit?.(trx);
     });
     return (await this.get(customerId))!;

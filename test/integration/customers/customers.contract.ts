@@ -147,6 +147,29 @@ export function describeCustomersContract(name: string, open: () => Promise<Stor
       await expect(env.kit.module.customers.updateProfile(newId(), { name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
     });
 
+    it('does not write a profile update over an erase that commits while the update waits', async (t) => {
+      if (!env.store) return t.skip();
+      const s = await seed();
+      let inside!: () => void;
+      const erasing = new Promise<void>((r) => (inside = r));
+      let finish!: () => void;
+      const held = new Promise<void>((r) => (finish = r));
+      // The erase holds its transaction open (in its audit step) while the update starts.
+      const erase = env.kit.module.customers.erase(s.targetId, async () => {
+        inside();
+        await held;
+      });
+      await erasing;
+      const update = env.kit.module.customers.updateProfile(s.targetId, { name: 'Ana Again', phone: '+49 30 2222222' });
+      const settled = update.then(() => 'done', () => 'failed');
+      await new Promise((r) => setTimeout(r, 150));
+      finish();
+      await erase;
+      await expect(update).rejects.toMatchObject({ code: 'conflict' });
+      expect(await settled).toBe('failed');
+      expect(await env.kit.module.customers.get(s.targetId)).toMatchObject({ name: null, phone: null, email: null });
+    });
+
     it('searches by text, tag and shop id, a page at a time', async (t) => {
       if (!env.store) return t.skip();
       const marker = `zq${newId().slice(0, 6)}`;
