@@ -34,6 +34,8 @@ export class FakeTelegramApi {
   /** Highest offset a getUpdates call confirmed. */
   confirmedOffset = 0;
   webhook: { url: string; secret?: string; maxConnections?: number } | null = null;
+  /** TCP connections accepted so far. */
+  connections = 0;
   private server: Server | null = null;
   private queue: Update[] = [];
   private waiters = new Set<() => void>();
@@ -45,7 +47,10 @@ export class FakeTelegramApi {
   /** Starts listening on a free port; returns the apiRoot to give telegraf. */
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.serve(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Node's agent drops a kept-alive socket 1 s before the server's advertised timeout: at 1 s, every
+    // call opened a new connection, which the real Bot API does not make clients do.
+    this.server.keepAliveTimeout = 5000;
+    this.server.on('connection', () => this.connections++);
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this.apiRoot;
   }

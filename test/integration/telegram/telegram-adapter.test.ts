@@ -129,6 +129,13 @@ describe('the Telegram adapter against a fake Bot API', () => {
     expect(await a.send('42', { text: 'now it works' })).toEqual({ platformMessageId: expect.any(String) });
   });
 
+  it('reuses one kept-alive connection for its Bot API calls', async () => {
+    const a = adapter();
+    for (let i = 0; i < 5; i++) await a.send('42', { text: `message ${i}` });
+    expect(fake.callsOf('sendMessage')).toHaveLength(5);
+    expect(fake.connections).toBe(1);
+  });
+
   it('sends long button payloads as a short hash and resolves them when pressed', async () => {
     const a = adapter();
     await a.start();
