@@ -35,7 +35,7 @@ import type { HandoffQueueService } from './crm/handoff/handoff-queue.service.js
 import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
 import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
 import { authenticate } from './http/auth.js';
-import { ChatRateLimiter, chatRateLimit, DEFAULT_IP_RULE, DEFAULT_SESSION_RULE, rateLimitedWebchat } from './http/rate-limit.js';
+import { ChatRateLimiter, chatRateLimit, DEFAULT_IP_RULE, DEFAULT_SESSION_RULE, DEFAULT_SIGN_IN_ACCOUNT_RULE, rateLimitedWebchat, SignInLimiter } from './http/rate-limit.js';
 import { buildAdminApi, type AdminApi } from './http/routes/api/index.js';
 import { campaignsRoutes } from './http/routes/api/campaigns.routes.js';
 import { unsubscribeRoutes } from './http/routes/unsubscribe.routes.js';
@@ -252,6 +252,8 @@ async function assemble(
       perSession: parseRate(env.CHAT_RATE_LIMIT, DEFAULT_SESSION_RULE),
       perIp: parseRate(env.CHAT_IP_RATE_LIMIT, DEFAULT_IP_RULE),
     });
+    // Password guessing on the staff sign-in, per account and per address, shared the same way.
+    const signInLimiter = new SignInLimiter(coordination, { perAccount: parseRate(env.SIGN_IN_RATE_LIMIT, DEFAULT_SIGN_IN_ACCOUNT_RULE) });
     const adminApi = buildAdminApi({
       db, crm, staff, configDir: config.configDir, faqPath: options.admin?.faqPath, timezone: env.TZ, classifier,
       setClassifier: (engine) => {
@@ -269,7 +271,7 @@ async function assemble(
       ],
       routers: [
         // The admin API first: its OpenAPI document is public, the staff routes require a token.
-        chatRateLimit(chatLimiter, webchat), webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff), ...crm.routes,
+        chatRateLimit(chatLimiter, webchat), webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff, signInLimiter), ...crm.routes,
         Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
         Router().use('/api', authenticate(staff), campaignsRoutes({ campaigns: crm.campaigns.campaigns, staff })),
         unsubscribeRoutes({ tokens: crm.campaigns.tokens, consent: crm.consent, translator }),

@@ -84,6 +84,7 @@ const envSchema = z.object({
   UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   CHAT_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 30/10 (messages per seconds), or off'),
   CHAT_IP_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 120/10 (messages per seconds), or off'),
+  SIGN_IN_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 10/900 (attempts per seconds), or off'),
   HANDOFF_IDLE_MINUTES: z.coerce.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1').max(10080, 'must be at most 10080 (a week)').default(15),
   TRUST_PROXY: z.string().min(1).default('loopback'),
   BOTKIT_WEB: flag(false),

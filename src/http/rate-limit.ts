@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type RequestHandler } from 'express';
 import { AppError } from '../core/errors.js';
 import type { WebchatAdapter, WebchatTurn } from '../channels/webchat/webchat.adapter.js';
@@ -24,11 +25,64 @@ export const DEFAULT_IP_RULE: RateLimitRule = { points: 120, durationMs: 10_000 
 /** The error a flooding sender gets: 429 with the seconds to wait (also sent as `Retry-After`). */
 export class RateLimitedError extends AppError {
   readonly retryAfterSeconds: number;
-  constructor(what: string, retryAfterMs: number) {
+  /** `too` says what there was too much of; the message adds how long to wait. */
+  constructor(too: string, retryAfterMs: number, again = 'send again') {
     const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super('rate_limited', `too many messages from this ${what}; wait ${seconds} s and send again`, { retryAfterSeconds: seconds });
+    super('rate_limited', `${too}; wait ${seconds} s and ${again}`, { retryAfterSeconds: seconds });
     this.retryAfterSeconds = seconds;
   }
+}
+
+export interface SignInLimitOptions {
+  /** Attempts per account (the e-mail given, known or not), 10 in 15 minutes. */
+  perAccount?: RateLimitRule;
+  /** Attempts per client IP, over every account: three accounts' worth (30 in 15 minutes by default). */
+  perIp?: RateLimitRule;
+  prefix?: string;
+}
+
+export const DEFAULT_SIGN_IN_ACCOUNT_RULE: RateLimitRule = { points: 10, durationMs: 15 * 60_000 };
+
+/**
+ * Password guessing on `POST /api/auth/login`: every attempt takes a point from the account's and
+ * the address's bucket before the password is checked (so a refused guess costs no hashing).
+ * Buckets are keyed by a hash of the lower-cased e-mail, never the address itself.
+ */
+export class SignInLimiter {
+  private readonly account: RateLimitRule;
+  private readonly ip: RateLimitRule;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly coordination: Pick<Coordination, 'consume'>,
+    options: SignInLimitOptions = {},
+  ) {
+    this.account = options.perAccount ?? DEFAULT_SIGN_IN_ACCOUNT_RULE;
+    this.ip = options.perIp ?? (unlimited(this.account) ? this.account : { points: this.account.points * 3, durationMs: this.account.durationMs });
+    this.prefix = options.prefix ?? 'rl:sign-in';
+  }
+
+  /** Throws {@link RateLimitedError} when the address or the account has no attempts left. */
+  async check(ip: string, email: string): Promise<void> {
+    const account = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
+    await checkBucket(this.coordination, `${this.prefix}:ip:${ip}`, this.ip, 'too many sign-in attempts from this address', 'try again');
+    await checkBucket(this.coordination, `${this.prefix}:account:${account}`, this.account, 'too many sign-in attempts for this account', 'try again');
+  }
+}
+
+/** Express middleware form of {@link SignInLimiter} for the sign-in route (sets `Retry-After` on 429). */
+export function signInRateLimit(limiter: SignInLimiter): RequestHandler {
+  return async (req, res, next) => {
+    const email = (req.body as { email?: unknown } | undefined)?.email;
+    // A body without an e-mail is refused by the route's validation; only the address counts it.
+    try {
+      await limiter.check(clientIp(req), typeof email === 'string' ? email.slice(0, 200) : '');
+    } catch (err) {
+      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      throw err;
+    }
+    next();
+  };
 }
 
 /**
@@ -64,17 +118,23 @@ export class ChatRateLimiter {
     await this.check(`${this.prefix}:ip:${ip}`, this.ip, 'address');
   }
 
-  private async check(key: string, rule: RateLimitRule, what: string): Promise<void> {
-    if (unlimited(rule)) return;
-    let result: RateLimitResult;
-    try {
-      result = await this.coordination.consume(key, rule.points, rule.durationMs);
-    } catch {
-      // An unreachable Redis must not take the chat down with it (/readyz already reports it).
-      return;
-    }
-    if (!result.allowed) throw new RateLimitedError(what, result.retryAfterMs);
+  private check(key: string, rule: RateLimitRule, what: string): Promise<void> {
+    return checkBucket(this.coordination, key, rule, `too many messages from this ${what}`);
   }
+}
+
+/** Takes a point from `key`'s bucket; throws {@link RateLimitedError} when it is empty. */
+async function checkBucket(coordination: Pick<Coordination, 'consume'>, key: string, rule: RateLimitRule, too: string, again?: string): Promise<void> {
+  if (unlimited(rule)) return;
+  let result: RateLimitResult;
+  try {
+    result = await coordination.consume(key, rule.points, rule.durationMs);
+  } catch {
+    // An unreachable Redis must not take the chat or the staff console down with it (/readyz
+    // already reports it): the limits are off until it is back.
+    return;
+  }
+  if (!result.allowed) throw new RateLimitedError(too, result.retryAfterMs, again);
 }
 
 /**

@@ -13,6 +13,7 @@ const id = z.object({ id: z.string() });
 export const STAFF_ROUTE_DOCS: RouteDoc[] = [
   {
     method: 'post', path: '/auth/login', tag: 'staff', access: 'public', summary: 'Sign in with e-mail and password',
+    description: 'Attempts are limited per account (`SIGN_IN_RATE_LIMIT`, 10 per 15 minutes by default) and per address (three times that); past the limit the answer is 429 `rate_limited` with `Retry-After`, whatever the password. A wrong password answers 401 and is audited as `auth.login_failed`.',
     body: z.object({ email: z.email().max(200), password: z.string().min(1).max(200) }),
     response: { description: '`{token, expiresAt, user}` — a session token', schema: z.object({ token: z.string(), expiresAt: z.string(), user: z.object({ id: z.string(), name: z.string(), role: roleEnum }) }) },
   },

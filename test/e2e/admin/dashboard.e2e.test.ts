@@ -237,6 +237,25 @@ describe.skipIf(!available)('admin dashboard in a browser', () => {
     await ctx.close();
   });
 
+  it('says how long to wait once an account has used its sign-in attempts, in English and Chinese', async () => {
+    const created = await postJson(`${app.url}/api/users`, { name: 'Kai', role: 'admin', email: 'kai@example.com', password: 'correct horse battery' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 10; i++) expect((await postJson(`${app.url}/api/auth/login`, { email: 'kai@example.com', password: `guess ${i}` })).status).toBe(401);
+    for (const [locale, pattern] of [['en-US', /^Too many sign-in attempts\. Wait \d+ s and try again\.$/], ['zh-CN', /^登录尝试次数过多，请等待 \d+ 秒后再试。$/]] as const) {
+      const ctx = await browser.newContext({ reducedMotion: 'reduce', locale });
+      const p = await ctx.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      await p.goto(`${app.url}/admin/`);
+      await p.locator('input[name=email]').fill('kai@example.com');
+      await p.locator('input[name=password]').fill('correct horse battery');
+      await p.locator('input[name=password]').press('Enter');
+      const error = p.locator('main .notice.error');
+      await error.waitFor();
+      expect((await error.textContent())?.trim()).toMatch(pattern);
+      await ctx.close();
+    }
+  });
+
   it('ran without page errors or dialogs', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -207,4 +207,18 @@ describe.skipIf(!available)('agent console in a browser', () => {
     await inQueue(page).waitFor();
     await context.close();
   });
+
+  it('says how long to wait once an account has used its sign-in attempts', async () => {
+    const created = await api('POST', '/api/users', ADMIN_TOKEN, { name: 'Cy', role: 'agent', email: 'cy@shop.test', password: 'Cy-secret-password' });
+    expect(created.status).toBe(201);
+    for (let i = 0; i < 10; i++) expect((await postJson(`${app.url}/api/auth/login`, { email: 'cy@shop.test', password: `guess ${i}` })).status).toBe(401);
+    const { context, page } = await newPage();
+    await page.goto(`${app.url}/agent/`);
+    await page.getByLabel('E-mail').fill('cy@shop.test');
+    await page.getByLabel('Password', { exact: true }).fill('Cy-secret-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText(/^Too many sign-in attempts\. Wait \d+ s and try again\.$/).waitFor();
+    expect(await page.locator('#conn[data-state="live"]').count()).toBe(0);
+    await context.close();
+  });
 });

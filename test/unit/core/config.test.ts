@@ -27,6 +27,7 @@ describe('configuration', () => {
   it('names the variable for bad operational limits', () => {
     expect(() => loadEnv({ HANDOFF_IDLE_MINUTES: '0' })).toThrow(/^HANDOFF_IDLE_MINUTES must be at least 1/);
     expect(() => loadEnv({ CHAT_RATE_LIMIT: 'lots' })).toThrow(/^CHAT_RATE_LIMIT must look like 30\/10/);
+    expect(() => loadEnv({ SIGN_IN_RATE_LIMIT: '10 per minute' })).toThrow(/^SIGN_IN_RATE_LIMIT must look like 10\/900/);
     expect(() => loadEnv({ CAMPAIGN_QUIET_HOURS: '9pm-9am' })).toThrow(/^CAMPAIGN_QUIET_HOURS must look like 21:00-09:00/);
     expect(loadEnv({ HANDOFF_IDLE_MINUTES: '30' }).HANDOFF_IDLE_MINUTES).toBe(30);
     expect(() => loadEnv({ TELEGRAM_WEBHOOK_MAX_CONNECTIONS: '500' })).toThrow(/^TELEGRAM_WEBHOOK_MAX_CONNECTIONS must be a whole number from 1 to 100/);

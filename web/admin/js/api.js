@@ -5,10 +5,12 @@
 const KEY = 'patron.admin.token';
 
 export class ApiError extends Error {
-  constructor(status, message, path) {
+  constructor(status, message, path, retryAfter) {
     super(message);
     this.status = status;
     this.path = path;
+    /** Seconds from `Retry-After` (429), when the server sent it. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -37,7 +39,7 @@ export async function api(path, { method = 'GET', body, token = session.get(), q
   try { data = text ? JSON.parse(text) : null; } catch { data = text; }
   if (!res.ok) {
     if (res.status === 401 && !quiet401) onUnauthorized();
-    throw new ApiError(res.status, messageOf(data) || res.statusText || `HTTP ${res.status}`, path);
+    throw new ApiError(res.status, messageOf(data) || res.statusText || `HTTP ${res.status}`, path, Number(res.headers.get('retry-after')) || undefined);
   }
   return data;
 }

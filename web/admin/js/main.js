@@ -89,7 +89,10 @@ function signIn(message) {
       session.set(tok);
       await show(true);
     } catch (err) {
-      fill(status, notice(err.status === 401 || err.status === 400 ? t(failKey) : t('failed', { message: err.message }), 'error'));
+      const text = err.status === 401 || err.status === 400 ? t(failKey)
+        : err.status === 429 ? t('tooManySignIns', { seconds: err.retryAfter ?? 60 })
+          : t('failed', { message: err.message });
+      fill(status, notice(text, 'error'));
       buttons.forEach((b) => (b.disabled = false));
     }
   };

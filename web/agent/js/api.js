@@ -5,11 +5,13 @@
 const KEY = 'patron.agent.token';
 
 export class ApiError extends Error {
-  constructor(status, code, message, details) {
+  constructor(status, code, message, details, retryAfter) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
+    /** Seconds from `Retry-After` (429), when the server sent it. */
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -40,7 +42,7 @@ export async function api(path, { method = 'GET', body, bearer = token.get() } =
   if (!res.ok) {
     const e = (data && data.error) || {};
     if (res.status === 401 && bearer) unauthorized();
-    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText || `HTTP ${res.status}`, e.details);
+    throw new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText || `HTTP ${res.status}`, e.details, Number(res.headers.get('retry-after')) || undefined);
   }
   return data;
 }

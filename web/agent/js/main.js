@@ -55,7 +55,10 @@ async function signIn(run, form) {
     say(els.signinMsg, '');
   } catch (err) {
     token.set(null);
-    say(els.signinMsg, err instanceof ApiError ? t('signInFailed', { msg: err.status === 0 ? t('network') : err.message }) : err.message, 'error', 0);
+    const msg = !(err instanceof ApiError) ? err.message
+      : err.status === 429 ? t('tooManySignIns', { seconds: err.retryAfter ?? 60 })
+        : t('signInFailed', { msg: err.status === 0 ? t('network') : err.message });
+    say(els.signinMsg, msg, 'error', 0);
   } finally {
     submit.disabled = false;
   }

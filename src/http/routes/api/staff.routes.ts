@@ -1,8 +1,10 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
+import { isAppError } from '../../../core/errors.js';
 import type { StaffService } from '../../../crm/staff/staff.service.js';
 import { STAFF_ROLES, type StaffRole } from '../../../crm/staff/staff.types.js';
 import { authenticate, requireRole } from '../../auth.js';
+import { signInRateLimit, type SignInLimiter } from '../../rate-limit.js';
 import { parseBody } from '../../validate.js';
 
 const createUser = z.object({
@@ -13,12 +15,22 @@ const createUser = z.object({
 });
 const login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
 
-/** Sign-in, the current user, and staff accounts (`POST /api/users` is admin only). */
-export function staffRoutes(staff: StaffService): Router {
+/**
+ * Sign-in, the current user, and staff accounts (`POST /api/users` is admin only). Sign-in attempts
+ * are limited per address and per account by `signIn`; a refused password is audited.
+ */
+export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router {
   const router = Router();
-  router.post('/api/auth/login', async (req, res) => {
+  const limit: RequestHandler = signIn ? signInRateLimit(signIn) : (_req, _res, next) => next();
+  router.post('/api/auth/login', limit, async (req, res) => {
     const body = parseBody(login, req.body);
-    const session = await staff.signIn(body.email, body.password);
+    let session;
+    try {
+      session = await staff.signIn(body.email, body.password);
+    } catch (err) {
+      if (isAppError(err) && err.code === 'unauthorized') await staff.audit(null, 'auth.login_failed', undefined, { email: body.email.toLowerCase() });
+      throw err;
+    }
     await staff.audit(session.user, 'auth.login');
     res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user });
   });
