@@ -24,9 +24,9 @@ export interface DeskApp {
 }
 
 /** Starts an instance on `dataDir` talking to `fake`; stop it before starting another on the same dir. */
-export async function startDeskApp(dataDir: string, fake: FakeSlackApi): Promise<DeskApp> {
+export async function startDeskApp(dataDir: string, fake: FakeSlackApi, channel = DESK): Promise<DeskApp> {
   const app = await startApp({
-    env: { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ADMIN_TOKEN: 'desk-admin-token-0123456789', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url, SLACK_AGENT_CHANNEL: DESK },
+    env: { DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ADMIN_TOKEN: 'desk-admin-token-0123456789', SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url, SLACK_AGENT_CHANNEL: channel },
     logger: silentLogger,
     classifier: testClassifier,
   });
@@ -96,13 +96,13 @@ export function press(url: string, user: string, action: 'claim' | 'handback' | 
 }
 
 /** The parent message posted for a conversation (its buttons carry the conversation id). */
-export function parentsOf(fake: FakeSlackApi, conversationId: string): SlackCall[] {
-  return fake.okCallsTo('chat.postMessage').filter((c) => c.params.channel === DESK && !c.params.thread_ts && JSON.stringify(c.params.blocks ?? '').includes(conversationId));
+export function parentsOf(fake: FakeSlackApi, conversationId: string, channel = DESK): SlackCall[] {
+  return fake.okCallsTo('chat.postMessage').filter((c) => c.params.channel === channel && !c.params.thread_ts && JSON.stringify(c.params.blocks ?? '').includes(conversationId));
 }
 
-export async function parentTs(fake: FakeSlackApi, conversationId: string): Promise<string> {
-  await fake.waitFor(() => parentsOf(fake, conversationId).length > 0);
-  return (parentsOf(fake, conversationId)[0].response as { ts: string }).ts;
+export async function parentTs(fake: FakeSlackApi, conversationId: string, channel = DESK): Promise<string> {
+  await fake.waitFor(() => parentsOf(fake, conversationId, channel).length > 0);
+  return (parentsOf(fake, conversationId, channel)[0].response as { ts: string }).ts;
 }
 
 /** Texts posted into a thread, in order. */

@@ -190,6 +190,12 @@ export class DeskMirror {
     if (!this.running) return;
     await this.deps.coordination.withLock(`slack-desk:${conversationId}`, 60_000, 30_000, async () => {
       let thread = await this.deps.repo.thread(conversationId);
+      let moved = false;
+      if (thread && thread.channelId !== this.deps.channelId) {
+        const left = await this.leaveOldChannel(thread, run);
+        moved = left === undefined;
+        thread = left;
+      }
       let type: AgentEvent['type'];
       if (run === 'catch-up') {
         // Decided under the lock, from the state now: events may have come and gone since the list.
@@ -205,6 +211,8 @@ export class DeskMirror {
           type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
         }
       } else type = run;
+      // Moved to the new desk channel: whatever the event, the conversation needs its new thread now.
+      if (moved) type = 'conversation.queued';
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {
         if (!opening) return;
@@ -228,6 +236,28 @@ export class DeskMirror {
       // A retried closing event may find the conversation handed off again: close only while the bot has it.
       if (CLOSING.has(type) && summary.owner === 'bot') await this.deps.repo.setActive(conversationId, false);
     });
+  }
+
+  /**
+   * A thread in another channel than the desk's (SLACK_AGENT_CHANNEL was changed). While the
+   * conversation is with a person it moves: a last note in the old thread points to the new
+   * channel (best effort: the bot may have left the old one), and the thread is forgotten, so a new
+   * one opens in the desk channel with the usual context. Agents' replies in the old thread are not
+   * listened to any more. Back with the bot, the old thread is left to close where it is.
+   * Returns the thread to go on with: undefined once it moved.
+   */
+  private async leaveOldChannel(thread: DeskThread, run: MirrorRun): Promise<DeskThread | undefined> {
+    const { repo, client, token, channelId, log } = this.deps;
+    const summary = await repo.summary(thread.conversationId);
+    if (!summary || summary.owner === 'bot') return thread;
+    if (thread.active && thread.threadTs && this.mayPost(thread.channelId, run)) {
+      await client.chat
+        .postMessage({ token, channel: thread.channelId, thread_ts: thread.threadTs, text: `This conversation moved to the desk channel <#${channelId}>; reply there from now on.` })
+        .catch((err: unknown) => log.debug({ err, conversation: thread.conversationId }, 'old slack desk thread not told about the move'));
+    }
+    await repo.forgetThread(thread.conversationId);
+    log.info({ conversation: thread.conversationId, from: thread.channelId, to: channelId }, 'slack desk thread moved to the new desk channel');
+    return undefined;
   }
 
   /** Reserves the row, posts the parent message, records its ts (the thread's id from now on). */

@@ -47,6 +47,14 @@ export class SlackDeskRepository {
     await this.db.deleteFrom('slack_desk_threads').where('conversation_id', '=', conversationId).where('thread_ts', 'is', null).execute();
   }
 
+  /** Forgets the conversation's thread and what was posted to it, together (the next thread starts afresh). */
+  async forgetThread(conversationId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('slack_desk_posts').where('conversation_id', '=', conversationId).execute();
+      await trx.deleteFrom('slack_desk_threads').where('conversation_id', '=', conversationId).execute();
+    });
+  }
+
   async setActive(conversationId: string, active: boolean, mirrorFrom?: Date): Promise<void> {
     await this.db
       .updateTable('slack_desk_threads')
