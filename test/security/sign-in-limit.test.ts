@@ -17,9 +17,9 @@ const app = useTestApp({ ADMIN_TOKEN: ADMIN, SIGN_IN_RATE_LIMIT: '3/60', DEMO_DA
 let signIns = 0;
 function countSignIns() {
   const original = app.staff.signIn.bind(app.staff);
-  app.staff.signIn = (email: string, password: string) => {
+  app.staff.signIn = (...args: Parameters<typeof original>) => {
     signIns++;
-    return original(email, password);
+    return original(...args);
   };
 }
 

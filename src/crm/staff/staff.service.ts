@@ -20,6 +20,10 @@ async function hashPassword(password: string): Promise<string> {
   return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+// Checked against when the account does not exist or has no password, so that answer takes as long
+// as a wrong password (the time must not tell which e-mails are staff accounts). Made on first use.
+let decoy: Promise<string> | undefined;
+
 async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, key] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !key) return false;
@@ -82,19 +86,32 @@ export class StaffService {
       .executeTakeFirst();
   }
 
-  /** Password sign-in: a session token that expires after `sessionHours`. */
-  async signIn(email: string, password: string): Promise<{ token: string; expiresAt: Date; user: StaffPrincipal }> {
+  /**
+   * Password sign-in: a session token that expires after `sessionHours`. `audit` runs in the
+   * session's transaction (no session without its audit row).
+   */
+  async signIn(email: string, password: string, audit?: (trx: Db, user: StaffPrincipal) => Promise<void>): Promise<{ token: string; expiresAt: Date; user: StaffPrincipal }> {
     const user = await this.db.selectFrom('staff_users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('disabled_at', 'is', null).executeTakeFirst();
-    // Same answer for an unknown e-mail and a wrong password: no account enumeration.
-    if (!user?.password_hash || !(await verifyPassword(password, user.password_hash))) throw new AppError('unauthorized', 'e-mail or password is wrong');
+    // Same answer, after the same work, for an unknown e-mail and a wrong password: no account enumeration.
+    const stored = user?.password_hash ?? (await (decoy ??= hashPassword(newToken(16))));
+    const matches = await verifyPassword(password, stored);
+    if (!user?.password_hash || !matches) throw new AppError('unauthorized', 'e-mail or password is wrong');
     const token = newToken(32);
     const expiresAt = new Date(this.clock.now().getTime() + this.sessionHours * 3_600_000);
-    await this.db.insertInto('staff_sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt }).execute();
-    return { token, expiresAt, user: { id: user.id, name: user.name, role: user.role } };
+    const principal = { id: user.id, name: user.name, role: user.role };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('staff_sessions').values({ token_hash: hashToken(token), user_id: user.id, expires_at: expiresAt }).execute();
+      await audit?.(trx, principal);
+    });
+    return { token, expiresAt, user: principal };
   }
 
-  async signOut(token: string): Promise<void> {
-    await this.db.deleteFrom('staff_sessions').where('token_hash', '=', hashToken(token)).execute();
+  /** Ends a password session; `audit` runs in the same transaction, and only when there was one to end. */
+  async signOut(token: string, audit?: (trx: Db) => Promise<void>): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const ended = await trx.deleteFrom('staff_sessions').where('token_hash', '=', hashToken(token)).executeTakeFirst();
+      if (Number(ended.numDeletedRows ?? 0) > 0) await audit?.(trx);
+    });
   }
 
   list() {

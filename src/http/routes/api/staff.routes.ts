@@ -26,12 +26,11 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router
     const body = parseBody(login, req.body);
     let session;
     try {
-      session = await staff.signIn(body.email, body.password);
+      session = await staff.signIn(body.email, body.password, (trx, user) => staff.audit(user, 'auth.login', undefined, undefined, trx));
     } catch (err) {
       if (isAppError(err) && err.code === 'unauthorized') await staff.audit(null, 'auth.login_failed', undefined, { email: body.email.toLowerCase() });
       throw err;
     }
-    await staff.audit(session.user, 'auth.login');
     res.json({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: session.user });
   });
 
@@ -41,7 +40,8 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router
     res.json(req.staff);
   });
   api.post('/auth/logout', async (req, res) => {
-    await staff.signOut((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''));
+    // An API token is not a session: nothing ends, nothing is audited.
+    await staff.signOut((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''), (trx) => staff.audit(req.staff!, 'auth.logout', undefined, undefined, trx));
     res.status(204).end();
   });
   api.get('/users', requireRole('admin'), async (_req, res) => {
