@@ -33,7 +33,7 @@ import { careShortcuts } from './flows/care/index.js';
 import { buildHandoffWorkspace } from './crm/handoff/index.js';
 import type { HandoffQueueService } from './crm/handoff/handoff-queue.service.js';
 import { conversationsRoutes } from './http/routes/api/conversations.routes.js';
-import { attachAgentSocket, type AgentSocket } from './http/agent-socket.js';
+import { attachAgentSocket, STAFF_CHANGED, type AgentSocket } from './http/agent-socket.js';
 import { authenticate } from './http/auth.js';
 import { ChatRateLimiter, chatRateLimit, DEFAULT_IP_RULE, DEFAULT_SESSION_RULE, DEFAULT_SIGN_IN_ACCOUNT_RULE, rateLimitedWebchat, SignInLimiter } from './http/rate-limit.js';
 import { buildAdminApi, type AdminApi } from './http/routes/api/index.js';
@@ -271,7 +271,7 @@ async function assemble(
       ],
       routers: [
         // The admin API first: its OpenAPI document is public, the staff routes require a token.
-        chatRateLimit(chatLimiter, webchat), webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff, signInLimiter), ...crm.routes,
+        chatRateLimit(chatLimiter, webchat), webchatRoutes(webchat, conversations, transcripts), adminApi.router, staffRoutes(staff, signInLimiter, (id) => void coordination.publish(STAFF_CHANGED, id).catch(() => {})), ...crm.routes,
         Router().use('/api', authenticate(staff), conversationsRoutes({ handoff: workspace.handoffQueue, staff, canned: workspace.canned })),
         Router().use('/api', authenticate(staff), campaignsRoutes({ campaigns: crm.campaigns.campaigns, staff })),
         unsubscribeRoutes({ tokens: crm.campaigns.tokens, consent: crm.consent, translator }),

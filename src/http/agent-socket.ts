@@ -7,6 +7,8 @@ import type { StaffPrincipal } from '../crm/staff/staff.types.js';
 import type { Coordination, Unsubscribe } from '../storage/coordination.js';
 
 export const AGENT_SOCKET_PATH = '/agent/ws';
+/** Coordination channel: the id of a staff account whose access changed (disabled, token replaced, signed out…). */
+export const STAFF_CHANGED = 'staff:changed';
 const AUTH_TIMEOUT_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 const MAX_FRAME = 4096;
@@ -14,6 +16,8 @@ const MAX_FRAME = 4096;
 export interface AgentSocketDeps {
   staff: Pick<StaffService, 'authenticate'>;
   coordination: Pick<Coordination, 'subscribe'>;
+  /** How often signed-in sockets are pinged and their token checked again (default 30 s). */
+  heartbeatMs?: number;
 }
 
 export interface AgentSocket {
@@ -25,6 +29,8 @@ export interface AgentSocket {
 interface Client {
   ws: WebSocket;
   staff?: StaffPrincipal;
+  /** The token it signed in with, checked again on every heartbeat and staff change. */
+  token?: string;
   alive: boolean;
 }
 
@@ -33,6 +39,9 @@ interface Client {
  * agent messages and notes (coordination channel `agents`, so every instance's events arrive), and
  * customer messages of queued threads and of threads the agent holds (admins see all). The token
  * comes as `?token=` or in the first frame `{"type":"auth","token":"…"}`; agents and admins only.
+ * The token is checked again on every heartbeat and whenever its account changes (STAFF_CHANGED,
+ * from any instance): a socket whose session ended or expired, whose account was disabled or lost
+ * the agent role, or whose API token was replaced is closed (4401/4403), so it hears nothing more.
  */
 export async function attachAgentSocket(server: Server, deps: AgentSocketDeps): Promise<AgentSocket> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
@@ -47,7 +56,26 @@ export async function attachAgentSocket(server: Server, deps: AgentSocketDeps): 
     const frame = JSON.stringify({ type: 'event', event });
     for (const c of clients) if (c.staff && maySee(c.staff, event)) c.ws.send(frame);
   };
-  const subscriptions: Unsubscribe[] = [await deps.coordination.subscribe(AGENT_EVENTS, broadcast), await deps.coordination.subscribe(AGENT_INBOUND, broadcast)];
+  const recheck = async (client: Client) => {
+    if (!client.token || client.ws.readyState !== client.ws.OPEN) return;
+    let staff: StaffPrincipal | undefined;
+    try {
+      staff = await deps.staff.authenticate(client.token);
+    } catch {
+      return; // the database is down: /readyz says so; the socket is checked again next time
+    }
+    if (!staff) return client.ws.close(4401, 'signed out: the session ended or the account changed');
+    if (staff.role !== 'agent' && staff.role !== 'admin') return client.ws.close(4403, `this needs the agent role; you are ${staff.role}`);
+    client.staff = staff;
+  };
+  const staffChanged = (staffId: string) => {
+    for (const c of clients) if (c.staff?.id === staffId) void recheck(c);
+  };
+  const subscriptions: Unsubscribe[] = [
+    await deps.coordination.subscribe(AGENT_EVENTS, broadcast),
+    await deps.coordination.subscribe(AGENT_INBOUND, broadcast),
+    await deps.coordination.subscribe(STAFF_CHANGED, staffChanged),
+  ];
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -72,6 +100,7 @@ export async function attachAgentSocket(server: Server, deps: AgentSocketDeps): 
       if (!staff) return ws.close(4401, 'token is not valid');
       if (staff.role !== 'agent' && staff.role !== 'admin') return ws.close(4403, `this needs the agent role; you are ${staff.role}`);
       client.staff = staff;
+      client.token = token;
       clearTimeout(timer);
       ws.send(JSON.stringify({ type: 'ready', staff }));
     };
@@ -90,9 +119,10 @@ export async function attachAgentSocket(server: Server, deps: AgentSocketDeps): 
       else {
         c.alive = false;
         c.ws.ping();
+        void recheck(c);
       }
     }
-  }, HEARTBEAT_MS);
+  }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref?.();
   server.on('upgrade', onUpgrade);
 

@@ -5,6 +5,25 @@ import { AppError } from '../../core/errors.js';
 import { newId, newToken } from '../../core/ids.js';
 import type { Db } from '../../storage/database.js';
 import type { StaffPrincipal, StaffRole } from './staff.types.js';
+
+/** What an admin may change on a staff account (`PATCH /api/users/:id`). */
+export interface StaffChange {
+  name?: string;
+  email?: string | null;
+  role?: StaffRole;
+  password?: string;
+  disabled?: boolean;
+}
+
+/** A staff account as the API lists it (no secrets). */
+export interface StaffAccount {
+  id: string;
+  name: string;
+  email: string | null;
+  role: StaffRole;
+  created_at: Date;
+  disabled_at: Date | null;
+}
 import './staff.types.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
@@ -66,6 +85,51 @@ export class StaffService {
           throw err;
         });
       await audit?.(trx, id);
+    });
+    return { id, token };
+  }
+
+  /**
+   * Changes an account (admin only, via the API). A disabled account's API token and sessions stop
+   * working at once; a new password or a disable ends its sessions. Nobody can disable their own
+   * account or take away their own admin role (so an instance always keeps an admin who can act).
+   * `audit` runs in the change's transaction.
+   */
+  async update(id: string, change: StaffChange, actor: Pick<StaffPrincipal, 'id'>, audit?: (trx: Db) => Promise<void>): Promise<StaffAccount> {
+    if (id === actor.id && (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))) {
+      throw new AppError('conflict', 'you cannot disable your own account or give up your own admin role; another admin can');
+    }
+    // Hashed before the transaction opens: scrypt is slow and needs no row locks.
+    const passwordHash = change.password ? await hashPassword(change.password) : undefined;
+    return this.db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('staff_users').select(['id', 'disabled_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!current) throw new AppError('not_found', `staff member ${id} not found`);
+      const set = {
+        ...(change.name !== undefined ? { name: change.name } : {}),
+        ...(change.email !== undefined ? { email: change.email } : {}),
+        ...(change.role !== undefined ? { role: change.role } : {}),
+        ...(passwordHash ? { password_hash: passwordHash } : {}),
+        ...(change.disabled !== undefined ? { disabled_at: change.disabled ? (current.disabled_at ?? this.clock.now()) : null } : {}),
+      };
+      if (Object.keys(set).length > 0) {
+        await trx.updateTable('staff_users').set(set).where('id', '=', id).execute().catch((err) => {
+          if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${change.email} already exists`);
+          throw err;
+        });
+      }
+      if (passwordHash || change.disabled) await trx.deleteFrom('staff_sessions').where('user_id', '=', id).execute();
+      await audit?.(trx);
+      return trx.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'created_at', 'disabled_at']).where('id', '=', id).executeTakeFirstOrThrow();
+    });
+  }
+
+  /** A new API token for the account (shown once); the old one stops working. `audit` runs in the same transaction. */
+  async rotateToken(id: string, audit?: (trx: Db) => Promise<void>): Promise<{ id: string; token: string }> {
+    const token = newToken(24);
+    await this.db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('staff_users').set({ token_hash: hashToken(token) }).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows ?? 0) === 0) throw new AppError('not_found', `staff member ${id} not found`);
+      await audit?.(trx);
     });
     return { id, token };
   }

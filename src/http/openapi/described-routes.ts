@@ -25,6 +25,17 @@ export const STAFF_ROUTE_DOCS: RouteDoc[] = [
     body: z.object({ name: z.string().min(1).max(100), role: roleEnum, email: z.email().max(200).optional(), password: z.string().min(10).max(200).optional() }),
     response: { status: 201, description: '`{id, token}`', schema: z.object({ id: z.string(), token: z.string() }) },
   },
+  {
+    method: 'patch', path: '/users/:id', tag: 'staff', access: ['admin'], params: id, summary: 'Change, disable or re-enable a staff account',
+    description: 'Any of `name`, `email`, `role`, `password`, `disabled`. Disabling stops the account\'s API token, sessions and live console at once; a new password ends its sessions. Nobody can disable themselves or drop their own admin role (409). The bootstrap admin is enabled again with `ADMIN_TOKEN` at every start.',
+    body: z.object({ name: z.string().min(1).max(100), email: z.email().max(200).nullable(), role: roleEnum, password: z.string().min(10).max(200), disabled: z.boolean() }).partial(),
+    response: { description: 'The account: `{id, name, email, role, created_at, disabled_at}`' },
+  },
+  {
+    method: 'post', path: '/users/:id/token', tag: 'staff', access: ['admin'], params: id, summary: 'Replace a staff account\'s API token (shown once)',
+    description: 'The old token stops working at once, live consoles signed in with it included.',
+    response: { description: '`{id, token}`', schema: z.object({ id: z.string(), token: z.string() }) },
+  },
 ];
 
 const campaignAction = (action: string): RouteDoc => ({

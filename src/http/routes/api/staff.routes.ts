@@ -5,6 +5,7 @@ import type { StaffService } from '../../../crm/staff/staff.service.js';
 import { STAFF_ROLES, type StaffRole } from '../../../crm/staff/staff.types.js';
 import { authenticate, requireRole } from '../../auth.js';
 import { signInRateLimit, type SignInLimiter } from '../../rate-limit.js';
+import { uuidParams } from '../../openapi/query.js';
 import { parseBody } from '../../validate.js';
 
 const createUser = z.object({
@@ -13,13 +14,25 @@ const createUser = z.object({
   email: z.string().email().max(200).optional(),
   password: z.string().min(10, 'must be at least 10 characters').max(200).optional(),
 });
+const updateUser = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    email: z.string().email().max(200).nullable(),
+    role: z.enum(STAFF_ROLES as [StaffRole, ...StaffRole[]]),
+    password: z.string().min(10, 'must be at least 10 characters').max(200),
+    disabled: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name one of name, email, role, password or disabled to change');
 const login = z.object({ email: z.string().email().max(200), password: z.string().min(1).max(200) });
 
 /**
  * Sign-in, the current user, and staff accounts (`POST /api/users` is admin only). Sign-in attempts
  * are limited per address and per account by `signIn`; a refused password is audited.
+ * `changed` is told the id of an account whose access changed (live sockets check it again).
  */
-export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router {
+export function staffRoutes(staff: StaffService, signIn?: SignInLimiter, changed?: (staffId: string) => void): Router {
   const router = Router();
   const limit: RequestHandler = signIn ? signInRateLimit(signIn) : (_req, _res, next) => next();
   router.post('/api/auth/login', limit, async (req, res) => {
@@ -42,6 +55,7 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router
   api.post('/auth/logout', async (req, res) => {
     // An API token is not a session: nothing ends, nothing is audited.
     await staff.signOut((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''), (trx) => staff.audit(req.staff!, 'auth.logout', undefined, undefined, trx));
+    changed?.(req.staff!.id);
     res.status(204).end();
   });
   api.get('/users', requireRole('admin'), async (_req, res) => {
@@ -52,6 +66,21 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter): Router
     // Audited in the insert's transaction.
     const created = await staff.create(body, (trx, id) => staff.audit(req.staff!, 'staff.create', { type: 'staff', id }, { name: body.name, role: body.role }, trx));
     res.status(201).json(created);
+  });
+  api.patch('/users/:id', requireRole('admin'), async (req, res) => {
+    const { id } = parseBody(uuidParams, req.params, 'path');
+    const body = parseBody(updateUser, req.body);
+    const fields = Object.keys(body);
+    const detail = { fields, ...(body.role ? { role: body.role } : {}), ...(body.disabled !== undefined ? { disabled: body.disabled } : {}) };
+    const account = await staff.update(id, body, req.staff!, (trx) => staff.audit(req.staff!, 'staff.update', { type: 'staff', id }, detail, trx));
+    changed?.(id);
+    res.json(account);
+  });
+  api.post('/users/:id/token', requireRole('admin'), async (req, res) => {
+    const { id } = parseBody(uuidParams, req.params, 'path');
+    const rotated = await staff.rotateToken(id, (trx) => staff.audit(req.staff!, 'staff.token_rotate', { type: 'staff', id }, undefined, trx));
+    changed?.(id);
+    res.json(rotated);
   });
   router.use('/api', api);
   return router;
