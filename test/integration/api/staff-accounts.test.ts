@@ -46,7 +46,7 @@ const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<ne
 describe('staff account management', () => {
   it('disables an account: API token, sessions, sign-in and the live console stop at once; re-enabling brings back the token only', async () => {
     const a = await agent();
-    const live = await liveSocket(app.url, a.session);
+    const live = await liveSocket(app.url!, a.session);
     expect([await me(a.token), await me(a.session)]).toEqual([200, 200]);
     const off = await patch(a.id, { disabled: true });
     expect(off.status).toBe(200);
@@ -63,7 +63,7 @@ describe('staff account management', () => {
 
   it('replaces an API token: the old one and consoles signed in with it stop, the new one works', async () => {
     const a = await agent();
-    const live = await liveSocket(app.url, a.token);
+    const live = await liveSocket(app.url!, a.token);
     const rotated = await call('POST', `/api/users/${a.id}/token`, ADMIN);
     expect(rotated.status).toBe(200);
     expect(rotated.body).toEqual({ id: a.id, token: expect.any(String) });
@@ -73,7 +73,7 @@ describe('staff account management', () => {
 
   it('sets a new password (ending the sessions of the old one) and changes the role, which applies to the next request and the live console', async () => {
     const a = await agent();
-    const live = await liveSocket(app.url, a.token);
+    const live = await liveSocket(app.url!, a.token);
     expect((await patch(a.id, { password: 'a brand new password' })).status).toBe(200);
     expect(await me(a.session)).toBe(401);
     expect((await login(a.email, a.password)).status).toBe(401);
