@@ -45,7 +45,13 @@ describe('Slack agent desk: the desk channel changes', () => {
     await d.app.handoffQueue.claim(done.conversationId, actor);
     await d.app.handoffQueue.handBack(done.conversationId, actor);
     await eventually(async () => expect((await d!.app.store.db.selectFrom('slack_desk_threads').select('active').where('conversation_id', '=', done.conversationId).executeTakeFirstOrThrow()).active).toBe(false));
+    // Handed back while no desk runs: its old thread is still active when the channel changes.
+    const late = await handedOff(d.app, 'wrong size delivered');
+    await d.app.handoffQueue.claim(late.conversationId, actor);
+    await d.desk.stop();
+    await d.app.handoffQueue.handBack(late.conversationId, actor);
     await d.stop();
+    const oldPosts = fake.okCallsTo('chat.postMessage').filter((c) => c.params.channel === OLD).length;
 
     d = await startDeskApp(data.dir, fake, NEW);
     const ts = await parentTs(fake, held.conversationId, NEW);
@@ -68,6 +74,10 @@ describe('Slack agent desk: the desk channel changes', () => {
     expect(parentsOf(fake, done.conversationId, NEW)).toHaveLength(0);
     expect(threadTexts(fake, done.ts).some((t) => t.includes('moved to'))).toBe(false);
     expect(parentsOf(fake, held.conversationId, NEW)).toHaveLength(1);
+    // The late hand-back: closed without a word in the old channel (only the move notice went there).
+    expect(parentsOf(fake, late.conversationId, NEW)).toHaveLength(0);
+    expect((await d.app.store.db.selectFrom('slack_desk_threads').select('active').where('conversation_id', '=', late.conversationId).executeTakeFirstOrThrow()).active).toBe(false);
+    expect(fake.okCallsTo('chat.postMessage').filter((c) => c.params.channel === OLD).length).toBe(oldPosts + 1);
     const all = threadTexts(fake, ts);
     expect(new Set(all).size).toBe(all.length);
   });

@@ -190,11 +190,10 @@ export class DeskMirror {
     if (!this.running) return;
     await this.deps.coordination.withLock(`slack-desk:${conversationId}`, 60_000, 30_000, async () => {
       let thread = await this.deps.repo.thread(conversationId);
-      let moved = false;
+      let leftOldChannel = false;
       if (thread && thread.channelId !== this.deps.channelId) {
-        const left = await this.leaveOldChannel(thread, run);
-        moved = left === undefined;
-        thread = left;
+        thread = await this.leaveOldChannel(thread, run);
+        leftOldChannel = thread === undefined;
       }
       let type: AgentEvent['type'];
       if (run === 'catch-up') {
@@ -211,8 +210,9 @@ export class DeskMirror {
           type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
         }
       } else type = run;
-      // Moved to the new desk channel: whatever the event, the conversation needs its new thread now.
-      if (moved) type = 'conversation.queued';
+      // Out of the old channel: whatever the event, a conversation with a person needs its thread in
+      // the new one now (openThread opens none for a conversation back with the bot).
+      if (leftOldChannel) type = 'conversation.queued';
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {
         if (!opening) return;
@@ -243,13 +243,17 @@ export class DeskMirror {
    * conversation is with a person it moves: a last note in the old thread points to the new
    * channel (best effort: the bot may have left the old one), and the thread is forgotten, so a new
    * one opens in the desk channel with the usual context. Agents' replies in the old thread are not
-   * listened to any more. Back with the bot, the old thread is left to close where it is.
-   * Returns the thread to go on with: undefined once it moved.
+   * listened to any more. Back with the bot, the old thread is closed without a word: that channel
+   * is no longer the desk, and the bot may have left it. Returns undefined either way.
    */
   private async leaveOldChannel(thread: DeskThread, run: MirrorRun): Promise<DeskThread | undefined> {
     const { repo, client, token, channelId, log } = this.deps;
     const summary = await repo.summary(thread.conversationId);
-    if (!summary || summary.owner === 'bot') return thread;
+    if (!summary) return thread;
+    if (summary.owner === 'bot') {
+      if (thread.active) await repo.setActive(thread.conversationId, false);
+      return undefined;
+    }
     if (thread.active && thread.threadTs && this.mayPost(thread.channelId, run)) {
       await client.chat
         .postMessage({ token, channel: thread.channelId, thread_ts: thread.threadTs, text: `This conversation moved to the desk channel <#${channelId}>; reply there from now on.` })
