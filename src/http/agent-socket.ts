@@ -64,8 +64,13 @@ export async function attachAgentSocket(server: Server, deps: AgentSocketDeps): 
     } catch {
       return; // the database is down: /readyz says so; the socket is checked again next time
     }
-    if (!staff) return client.ws.close(4401, 'signed out: the session ended or the account changed');
-    if (staff.role !== 'agent' && staff.role !== 'admin') return client.ws.close(4403, `this needs the agent role; you are ${staff.role}`);
+    if (!staff || (staff.role !== 'agent' && staff.role !== 'admin')) {
+      // Hears nothing more from here on, even before the close handshake is done.
+      client.staff = undefined;
+      return staff
+        ? client.ws.close(4403, `this needs the agent role; you are ${staff.role}`)
+        : client.ws.close(4401, 'signed out: the session ended or the account changed');
+    }
     client.staff = staff;
   };
   const staffChanged = (staffId: string) => {

@@ -5,6 +5,7 @@ import { AppError } from '../../core/errors.js';
 import { newId, newToken } from '../../core/ids.js';
 import type { Db } from '../../storage/database.js';
 import type { StaffPrincipal, StaffRole } from './staff.types.js';
+import './staff.types.js';
 
 /** What an admin may change on a staff account (`PATCH /api/users/:id`). */
 export interface StaffChange {
@@ -24,7 +25,6 @@ export interface StaffAccount {
   created_at: Date;
   disabled_at: Date | null;
 }
-import './staff.types.js';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number) => Promise<Buffer>;
 
