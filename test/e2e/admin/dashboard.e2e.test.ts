@@ -80,7 +80,7 @@ describe.skipIf(!available)('admin dashboard in a browser', () => {
     await page.getByLabel('Access token').fill(ADMIN_TOKEN);
     await page.getByRole('button', { name: 'Use token' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
-    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').count()).toBe(7);
+    expect(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').count()).toBe(8);
     expect(await page.evaluate(() => sessionStorage.getItem('patron.admin.token'))).toBe(ADMIN_TOKEN);
   });
 

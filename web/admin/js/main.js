@@ -10,12 +10,13 @@ import * as unrecognised from './unrecognised.js';
 import * as catalog from './catalog.js';
 import * as faq from './faq.js';
 import { loyalty, segments, campaigns } from './manage.js';
+import * as staff from './staff.js';
 
 // [route, label key, module, roles besides admin that may use it] — the API enforces roles; the nav only hides dead ends.
 const ALL_PAGES = [
   ['overview', 'navOverview', overview, []], ['unrecognised', 'navUnrecognised', unrecognised, []], ['catalog', 'navCatalog', catalog, []],
   ['faq', 'navFaq', faq, []], ['loyalty', 'navLoyalty', loyalty, []], ['segments', 'navSegments', segments, ['marketer']],
-  ['campaigns', 'navCampaigns', campaigns, ['marketer']],
+  ['campaigns', 'navCampaigns', campaigns, ['marketer']], ['staff', 'navStaff', staff, []],
 ];
 const pages = () => ALL_PAGES.filter(([, , , roles]) => !me || me.role === 'admin' || roles.includes(me.role));
 
