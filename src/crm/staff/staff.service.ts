@@ -91,11 +91,12 @@ export class StaffService {
 
   /**
    * Changes an account (admin only, via the API). A disabled account's API token and sessions stop
-   * working at once; a new password or a disable ends its sessions. Nobody can disable their own
+   * working at once; a new password or a disable ends its sessions — all but `keepSession` (the
+   * token of the request, when someone sets their own password). Nobody can disable their own
    * account or take away their own admin role (so an instance always keeps an admin who can act).
    * `audit` runs in the change's transaction.
    */
-  async update(id: string, change: StaffChange, actor: Pick<StaffPrincipal, 'id'>, audit?: (trx: Db) => Promise<void>): Promise<StaffAccount> {
+  async update(id: string, change: StaffChange, actor: Pick<StaffPrincipal, 'id'>, audit?: (trx: Db) => Promise<void>, keepSession?: string): Promise<StaffAccount> {
     if (id === actor.id && (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))) {
       throw new AppError('conflict', 'you cannot disable your own account or give up your own admin role; another admin can');
     }
@@ -117,7 +118,11 @@ export class StaffService {
           throw err;
         });
       }
-      if (passwordHash || change.disabled) await trx.deleteFrom('staff_sessions').where('user_id', '=', id).execute();
+      if (passwordHash || change.disabled) {
+        let ended = trx.deleteFrom('staff_sessions').where('user_id', '=', id);
+        if (keepSession && !change.disabled) ended = ended.where('token_hash', '<>', hashToken(keepSession));
+        await ended.execute();
+      }
       await audit?.(trx);
       return trx.selectFrom('staff_users').select(['id', 'name', 'email', 'role', 'created_at', 'disabled_at']).where('id', '=', id).executeTakeFirstOrThrow();
     });

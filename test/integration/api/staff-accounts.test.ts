@@ -85,6 +85,15 @@ describe('staff account management', () => {
     expect(await within(live.closed, 3000)).toBe(4403);
   });
 
+  it('keeps the session of someone who sets their own password, and ends their others', async () => {
+    const email = 'own-admin@shop.test';
+    const created = await call('POST', '/api/users', ADMIN, { name: 'Own Admin', role: 'admin', email, password: 'first admin password' });
+    const one = (await login(email, 'first admin password')).body.token as string;
+    const two = (await login(email, 'first admin password')).body.token as string;
+    expect((await patch(created.body.id, { password: 'second admin password' }, one)).status).toBe(200);
+    expect([await me(one), await me(two), await me(created.body.token)]).toEqual([200, 401, 200]);
+  });
+
   it('lets nobody disable themselves or drop their own admin role, and names what is wrong with a bad change', async () => {
     const adminId = (await call('GET', '/api/me', ADMIN)).body.id as string;
     const self = await patch(adminId, { disabled: true });

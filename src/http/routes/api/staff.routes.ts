@@ -72,7 +72,9 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter, changed
     const body = parseBody(updateUser, req.body);
     const fields = Object.keys(body);
     const detail = { fields, ...(body.role ? { role: body.role } : {}), ...(body.disabled !== undefined ? { disabled: body.disabled } : {}) };
-    const account = await staff.update(id, body, req.staff!, (trx) => staff.audit(req.staff!, 'staff.update', { type: 'staff', id }, detail, trx));
+    // Setting your own password signs out your other sessions, not the one you are using.
+    const current = id === req.staff!.id ? (req.get('authorization') ?? '').replace(/^Bearer\s+/i, '') : undefined;
+    const account = await staff.update(id, body, req.staff!, (trx) => staff.audit(req.staff!, 'staff.update', { type: 'staff', id }, detail, trx), current);
     changed?.(id);
     res.json(account);
   });
