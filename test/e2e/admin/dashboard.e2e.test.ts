@@ -1,16 +1,15 @@
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_DIR } from '../../../src/core/config.js';
 import { loadBuiltInEngine } from '../../../src/flows/nlu/built-in.js';
 import type { App } from '../../../src/main.js';
 import { postJson, startTestApp, tempDataDir } from '../../helpers/app.js';
+import { browserAvailable, launchBrowser } from '../browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`[admin e2e] skipped: no browser at ${CHROMIUM}`);
+const available = browserAvailable('admin e2e');
 
 const ADMIN_TOKEN = 'admin-e2e-token-0123456789abcdef';
 const ATTACK = '<img src=x onerror=alert(1)>';
@@ -43,10 +42,7 @@ describe.skipIf(!available)('admin dashboard in a browser', () => {
     [app, browser] = await Promise.all([
       // The FAQ book is a file: PUT /api/faq rewrites a copy in the temp dir, never config/faq.json.
       startTestApp({ DATA_DIR: data.dir, ADMIN_TOKEN }, { classifier, admin: { faqPath } }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      }),
+      launchBrowser(),
     ]);
     // Real traffic through the web chat so the reports have something to count.
     let sessionId: string | undefined;

@@ -1,15 +1,14 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBuiltInEngine } from '../../../src/flows/nlu/built-in.js';
 import type { App } from '../../../src/main.js';
 import { startTestApp, tempDataDir } from '../../helpers/app.js';
+import { browserAvailable, launchBrowser } from '../browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`[staff e2e] skipped: no browser at ${CHROMIUM}`);
+const available = browserAvailable('staff e2e');
 
 const ADMIN_TOKEN = 'staff-e2e-admin-token-0123456789';
 const AGENT = { name: 'Ana Lee', email: 'ana@example.com', password: 'first password 1' };
@@ -56,10 +55,7 @@ describe.skipIf(!available)('admin staff page in a browser', () => {
     const classifier = await loadBuiltInEngine({ cachePath: join(tmpdir(), 'patron-nlu', 'nlu-model.json') });
     [app, browser] = await Promise.all([
       startTestApp({ DATA_DIR: data.dir, ADMIN_TOKEN }, { classifier }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      }),
+      launchBrowser(),
     ]);
     context = await browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1280, height: 900 }, locale: 'en-US' });
     context.setDefaultTimeout(10_000);

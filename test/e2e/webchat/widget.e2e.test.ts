@@ -1,16 +1,15 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachWebchatSocket, type WebchatSocket } from '../../../src/channels/webchat/webchat-socket.js';
 import { loadBuiltInEngine } from '../../../src/flows/nlu/built-in.js';
 import type { App } from '../../../src/main.js';
 import { startTestApp, tempDataDir } from '../../helpers/app.js';
+import { browserAvailable, launchBrowser } from '../browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) console.log(`[widget e2e] skipped: no browser at ${CHROMIUM}`);
+const available = browserAvailable('widget e2e');
 
 const data = tempDataDir();
 const shots = mkdtempSync(join(tmpdir(), 'patron-widget-shots-'));
@@ -40,10 +39,7 @@ describe.skipIf(!available)('web chat widget in a browser', () => {
     const classifier = await loadBuiltInEngine({ cachePath: join(tmpdir(), 'patron-nlu', 'nlu-model.json') });
     [app, browser] = await Promise.all([
       startTestApp({ DATA_DIR: data.dir }, { classifier }),
-      chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-      }),
+      launchBrowser(),
     ]);
     socket = attach();
     const context = await browser.newContext({ reducedMotion: 'reduce', viewport: { width: 1100, height: 760 } });
