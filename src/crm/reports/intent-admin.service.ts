@@ -94,8 +94,8 @@ export class IntentAdminService {
   }
 
   /** Trains a new model from shipped + added phrases and hands it to `setClassifier`; one training at a time. */
-  retrain(): Promise<RetrainResult> {
-    const run = this.training.then(() => this.train());
+  retrain(beforeSwap?: (result: RetrainResult) => Promise<void>): Promise<RetrainResult> {
+    const run = this.training.then(() => this.train(beforeSwap));
     this.training = run.catch(() => {});
     return run;
   }
@@ -115,16 +115,19 @@ export class IntentAdminService {
     return { intent: r.intent, confidence: r.confidence };
   }
 
-  private async train(): Promise<RetrainResult> {
+  /** Trains, then runs `beforeSwap` (the audit row: if it cannot be written, the old model stays), then swaps. */
+  private async train(beforeSwap?: (result: RetrainResult) => Promise<void>): Promise<RetrainResult> {
     const shipped = await loadTrainingPhrases(this.dir);
     const stored = await this.repo.all();
     const examples = [...shipped, ...stored.map((p) => ({ text: p.text, intent: p.intent }))];
     const started = performance.now();
     const engine = IntentEngine.train(examples, BUILT_IN_TRAIN_OPTIONS);
     const trainedInMs = Math.round(performance.now() - started);
+    const result = { intents: engine.intents.length, examples: examples.length, added: stored.length, trainedInMs, swapped: Boolean(this.deps.setClassifier) };
+    await beforeSwap?.(result);
     this.current = engine;
     this.deps.setClassifier?.(engine);
-    return { intents: engine.intents.length, examples: examples.length, added: stored.length, trainedInMs, swapped: Boolean(this.deps.setClassifier) };
+    return result;
   }
 
   /** Every intent with its phrases; a shipped file's name is its locale (`en.json`, `zh-CN.json`). */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCustomer, startAdminKit, type AdminKit } from './admin-kit.js';
 
@@ -128,6 +129,19 @@ describe('intents and training phrases', () => {
     const viaApi = await kit.call('POST', '/api/intents/classify', { body: { text: phrase } });
     expect(viaApi.body.intent).toBe('points_balance');
     expect((await kit.call('POST', '/api/intents/retrain', { token: await kit.tokenFor('agent') })).status).toBe(403);
+  }, 120_000);
+});
+
+describe('retraining and its audit row', () => {
+  it('keeps the old model when the retrain cannot be audited', async () => {
+    const before = kit.swapped.length;
+    await sql`alter table audit_log rename to audit_log_away`.execute(kit.app.store.db);
+    try {
+      expect((await kit.call('POST', '/api/intents/retrain')).status).toBe(500);
+    } finally {
+      await sql`alter table audit_log_away rename to audit_log`.execute(kit.app.store.db);
+    }
+    expect(kit.swapped.length).toBe(before);
   }, 120_000);
 });
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedCustomer, startAdminKit, type AdminKit } from './admin-kit.js';
@@ -156,6 +157,26 @@ describe('the FAQ in the admin API', () => {
     expect(JSON.parse(readFileSync(kit.faqPath, 'utf8')).entries[first].answer.en).toBe('Updated answer from the admin API.');
     const stale = await kit.call('PUT', '/api/faq', { body: faq, headers: { 'if-match': got.headers.get('etag')! } });
     expect(stale.status).toBe(409);
+  });
+
+  it('audits a replaced FAQ with the write: no audit row for a refused write, no write without an audit row', async () => {
+    const audits = async () => (await kit.app.staff.auditTrail({ limit: 500 })).filter((a) => a.action === 'faq.replace').length;
+    const got = await kit.call('GET', '/api/faq');
+    const faq = got.body.faq;
+    const first = Object.keys(faq.entries)[0];
+    const before = await audits();
+    faq.entries[first].answer.en = 'Written while the audit log is broken.';
+    expect((await kit.call('PUT', '/api/faq', { body: faq, headers: { 'if-match': '"0000"' } })).status).toBe(409);
+    expect(await audits()).toBe(before);
+    await sql`alter table audit_log rename to audit_log_away`.execute(kit.app.store.db);
+    try {
+      expect((await kit.call('PUT', '/api/faq', { body: faq })).status).toBe(500);
+    } finally {
+      await sql`alter table audit_log_away rename to audit_log`.execute(kit.app.store.db);
+    }
+    expect(readFileSync(kit.faqPath, 'utf8')).not.toMatch(/audit log is broken/);
+    expect((await kit.call('PUT', '/api/faq', { body: faq })).status).toBe(200);
+    expect(await audits()).toBe(before + 1);
   });
 
   it('refuses an FAQ that the bot would refuse at start, naming the field', async () => {

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { AppError } from '../../../core/errors.js';
 import type { FaqFileStore } from '../../../crm/reports/faq-file.store.js';
 import type { StaffService } from '../../../crm/staff/staff.service.js';
+import type { Db } from '../../../storage/database.js';
 import { faqConfigSchema } from '../../../flows/service/faq.config.js';
 import type { ApiRegistry } from '../../openapi/registry.js';
 
@@ -10,8 +11,8 @@ import type { ApiRegistry } from '../../openapi/registry.js';
  * config/faq.json, replaced atomically after the same validation the FAQ flow runs at start-up.
  * The running FAQ flow keeps the book it loaded; a change is answered from the next start.
  */
-export function faqRoutes(reg: ApiRegistry, deps: { store: FaqFileStore; staff: Pick<StaffService, 'audit'> }): Router {
-  const { store, staff } = deps;
+export function faqRoutes(reg: ApiRegistry, deps: { db: Db; store: FaqFileStore; staff: Pick<StaffService, 'audit'> }): Router {
+  const { db, store, staff } = deps;
   const router = Router();
 
   reg.route(router, { method: 'get', path: '/faq', tag: 'faq', access: ['admin'], summary: 'The FAQ book (config/faq.json)', response: { description: '`{exists, etag, faq, problem?}`; the ETag header is set' } }, async ({ res }) => {
@@ -32,8 +33,12 @@ export function faqRoutes(reg: ApiRegistry, deps: { store: FaqFileStore; staff: 
       const ifMatch = req.get('if-match');
       if (ifMatch !== undefined && !/^(W\/)?"?[0-9a-f]{1,64}"?$/.test(ifMatch)) throw new AppError('validation_failed', 'If-Match: must be an ETag from GET /api/faq');
       // Keep the body as sent (defaults left implicit), it is what the file holds.
-      const { etag } = await store.write(req.body, ifMatch);
-      await staff.audit(who, 'faq.replace', { type: 'config', id: 'faq.json' }, { entries: Object.keys(body.entries).length });
+      // The audit row is written first and committed only once the file is replaced: a write that
+      // fails (a stale If-Match, a full disk) leaves no audit row, an audit that fails leaves the file.
+      const { etag } = await db.transaction().execute(async (trx) => {
+        await staff.audit(who, 'faq.replace', { type: 'config', id: 'faq.json' }, { entries: Object.keys(body.entries).length }, trx);
+        return store.write(req.body, ifMatch);
+      });
       res.setHeader('etag', `"${etag}"`);
       return { etag, entries: Object.keys(body.entries).length, restartRequired: true };
     },

@@ -79,7 +79,7 @@ export function buildAdminApi(deps: AdminApiDeps): AdminApi {
   api.use(segmentsRoutes(registry, { segments: crm.segments, staff }));
   api.use(productsRoutes(registry, { catalog: crm.catalog, staff }));
   api.use(rewardsRoutes(registry, { loyalty: crm.loyalty }));
-  api.use(faqRoutes(registry, { store: faqStore, staff }));
+  api.use(faqRoutes(registry, { db, store: faqStore, staff }));
   api.use(intentsRoutes(registry, { intents, staff }));
   api.use(reportsRoutes(registry, { reports }));
 

@@ -25,9 +25,8 @@ export function intentsRoutes(reg: ApiRegistry, deps: { intents: IntentAdminServ
   }));
 
   reg.route(router, { method: 'post', path: '/intents/retrain', tag: TAG, access: ADMIN, summary: 'Retrain the intent model with added phrases and swap it in', response: { description: '`{intents, examples, added, trainedInMs, swapped}`' } }, async ({ staff: who }) => {
-    const result = await intents.retrain();
-    await staff.audit(who, 'nlu.retrain', { type: 'nlu', id: 'built-in' }, result);
-    return result;
+    // Audited before the swap: a model nobody can account for is never put in.
+    return intents.retrain((result) => staff.audit(who, 'nlu.retrain', { type: 'nlu', id: 'built-in' }, result));
   });
 
   reg.route(router, { method: 'post', path: '/intents/classify', tag: TAG, access: ADMIN, body: classifyBody, summary: 'How the current model reads a text', response: { description: '`{intent, confidence}`' } }, async ({ body }) =>
