@@ -190,10 +190,12 @@ export class DeskMirror {
     if (!this.running) return;
     await this.deps.coordination.withLock(`slack-desk:${conversationId}`, 60_000, 30_000, async () => {
       let thread = await this.deps.repo.thread(conversationId);
-      let leftOldChannel = false;
+      let moved = false;
       if (thread && thread.channelId !== this.deps.channelId) {
-        thread = await this.leaveOldChannel(thread, run);
-        leftOldChannel = thread === undefined;
+        const left = await this.leaveOldChannel(thread, run);
+        if (left === 'closed') return;
+        moved = left === 'moved';
+        thread = left === 'moved' ? undefined : left;
       }
       let type: AgentEvent['type'];
       if (run === 'catch-up') {
@@ -210,9 +212,8 @@ export class DeskMirror {
           type = !thread.threadTs ? 'conversation.queued' : summary.owner === 'bot' ? 'conversation.handed_back' : 'conversation.note';
         }
       } else type = run;
-      // Out of the old channel: whatever the event, a conversation with a person needs its thread in
-      // the new one now (openThread opens none for a conversation back with the bot).
-      if (leftOldChannel) type = 'conversation.queued';
+      // Moved out of the old channel: whatever the event, the conversation needs its new thread now.
+      if (moved) type = 'conversation.queued';
       const opening = OPENING.has(type) || type === 'conversation.customer_message';
       if (!thread?.threadTs) {
         if (!opening) return;
@@ -244,15 +245,17 @@ export class DeskMirror {
    * channel (best effort: the bot may have left the old one), and the thread is forgotten, so a new
    * one opens in the desk channel with the usual context. Agents' replies in the old thread are not
    * listened to any more. Back with the bot, the old thread is closed without a word: that channel
-   * is no longer the desk, and the bot may have left it. Returns undefined either way.
+   * is no longer the desk, and the bot may have left it. An event that would not open a closed
+   * thread leaves it as it is (nothing to move), without a query.
    */
-  private async leaveOldChannel(thread: DeskThread, run: MirrorRun): Promise<DeskThread | undefined> {
+  private async leaveOldChannel(thread: DeskThread, run: MirrorRun): Promise<DeskThread | 'moved' | 'closed'> {
     const { repo, client, token, channelId, log } = this.deps;
+    if (!thread.active && run !== 'catch-up' && !OPENING.has(run) && run !== 'conversation.customer_message') return thread;
     const summary = await repo.summary(thread.conversationId);
     if (!summary) return thread;
     if (summary.owner === 'bot') {
       if (thread.active) await repo.setActive(thread.conversationId, false);
-      return undefined;
+      return 'closed';
     }
     if (thread.active && thread.threadTs && this.mayPost(thread.channelId, run)) {
       await client.chat
@@ -261,7 +264,7 @@ export class DeskMirror {
     }
     await repo.forgetThread(thread.conversationId);
     log.info({ conversation: thread.conversationId, from: thread.channelId, to: channelId }, 'slack desk thread moved to the new desk channel');
-    return undefined;
+    return 'moved';
   }
 
   /** Reserves the row, posts the parent message, records its ts (the thread's id from now on). */
