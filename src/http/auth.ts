@@ -6,6 +6,8 @@ import type { StaffPrincipal, StaffRole } from '../crm/staff/staff.types.js';
 declare module 'express-serve-static-core' {
   interface Request {
     staff?: StaffPrincipal;
+    /** The bearer token `staff` was found by (a session token or an API token). */
+    staffToken?: string;
   }
 }
 
@@ -18,6 +20,7 @@ export function authenticate(staff: StaffService): RequestHandler {
     const principal = await staff.authenticate(match[1]);
     if (!principal) throw new AppError('unauthorized', 'the bearer token is not valid (or its session expired)');
     req.staff = principal;
+    req.staffToken = match[1];
     next();
   };
 }

@@ -8,7 +8,8 @@ export const notFound: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * The one error handler: AppErrors become `{error: {code, message}}` with their status; body
+ * The one error handler: AppErrors become `{error: {code, message}}` with their status (a 429 with
+ * `Retry-After` when it says how long to wait); body
  * parser failures become 400/413 naming the problem; anything else is logged and answered 500
  * without internals.
  */
@@ -17,6 +18,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const appError = toAppError(err);
     if (appError.status >= 500) log.error({ err, method: req.method, path: req.path }, 'request failed');
     if (res.headersSent) return;
+    // A 429 says when to try again (RateLimitedError carries it), whichever route refused.
+    const retryAfter = (appError.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+    if (appError.status === 429 && typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     res.status(appError.status).json({
       error: { code: appError.code, message: appError.message, ...(appError.details ? { details: appError.details } : {}) },
     });

@@ -70,17 +70,12 @@ export class SignInLimiter {
   }
 }
 
-/** Express middleware form of {@link SignInLimiter} for the sign-in route (sets `Retry-After` on 429). */
+/** Express middleware form of {@link SignInLimiter} for the sign-in route (the error handler adds `Retry-After` to its 429). */
 export function signInRateLimit(limiter: SignInLimiter): RequestHandler {
-  return async (req, res, next) => {
+  return async (req, _res, next) => {
     const email = (req.body as { email?: unknown } | undefined)?.email;
     // A body without an e-mail is refused by the route's validation; only the address counts it.
-    try {
-      await limiter.check(clientIp(req), typeof email === 'string' ? email.slice(0, 200) : '');
-    } catch (err) {
-      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    }
+    await limiter.check(clientIp(req), typeof email === 'string' ? email.slice(0, 200) : '');
     next();
   };
 }
@@ -144,15 +139,10 @@ async function checkBucket(coordination: Pick<Coordination, 'consume'>, key: str
  */
 export function chatRateLimit(limiter: ChatRateLimiter, sessions: Pick<WebchatAdapter, 'sessionId'>): Router {
   const router = Router();
-  const guard: RequestHandler = async (req, res, next) => {
-    try {
-      await limiter.checkIp(clientIp(req));
-      const session = limiter.countsSessions ? verifiedSession(req, sessions) : undefined;
-      if (session) await limiter.checkSession(session);
-    } catch (err) {
-      if (err instanceof RateLimitedError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      throw err;
-    }
+  const guard: RequestHandler = async (req, _res, next) => {
+    await limiter.checkIp(clientIp(req));
+    const session = limiter.countsSessions ? verifiedSession(req, sessions) : undefined;
+    if (session) await limiter.checkSession(session);
     next();
   };
   router.post('/chat/messages', guard);

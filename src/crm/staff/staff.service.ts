@@ -39,6 +39,14 @@ async function hashPassword(password: string): Promise<string> {
   return `scrypt$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
+/** Turns the e-mail's unique violation into a 409 naming it; other errors pass. */
+function emailTaken(email: string | null | undefined): (err: unknown) => never {
+  return (err) => {
+    if (/unique|duplicate/i.test(String((err as Error | null)?.message))) throw new AppError('conflict', `a staff member with e-mail ${email} already exists`);
+    throw err;
+  };
+}
+
 // Checked against when the account does not exist or has no password, so that answer takes as long
 // as a wrong password (the time must not tell which e-mails are staff accounts). Made on first use.
 let decoy: Promise<string> | undefined;
@@ -80,10 +88,7 @@ export class StaffService {
         .insertInto('staff_users')
         .values({ id, name: input.name, email: input.email ?? null, role: input.role, password_hash: passwordHash, token_hash: hashToken(token), disabled_at: null })
         .execute()
-        .catch((err) => {
-          if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${input.email} already exists`);
-          throw err;
-        });
+        .catch(emailTaken(input.email));
       await audit?.(trx, id);
     });
     return { id, token };
@@ -113,10 +118,7 @@ export class StaffService {
         ...(change.disabled !== undefined ? { disabled_at: change.disabled ? (current.disabled_at ?? this.clock.now()) : null } : {}),
       };
       if (Object.keys(set).length > 0) {
-        await trx.updateTable('staff_users').set(set).where('id', '=', id).execute().catch((err) => {
-          if (/unique|duplicate/i.test(String(err?.message))) throw new AppError('conflict', `a staff member with e-mail ${change.email} already exists`);
-          throw err;
-        });
+        await trx.updateTable('staff_users').set(set).where('id', '=', id).execute().catch(emailTaken(change.email));
       }
       if (passwordHash || change.disabled) {
         let ended = trx.deleteFrom('staff_sessions').where('user_id', '=', id);

@@ -54,7 +54,7 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter, changed
   });
   api.post('/auth/logout', async (req, res) => {
     // An API token is not a session: nothing ends, nothing is audited.
-    await staff.signOut((req.get('authorization') ?? '').replace(/^Bearer\s+/i, ''), (trx) => staff.audit(req.staff!, 'auth.logout', undefined, undefined, trx));
+    await staff.signOut(req.staffToken!, (trx) => staff.audit(req.staff!, 'auth.logout', undefined, undefined, trx));
     changed?.(req.staff!.id);
     res.status(204).end();
   });
@@ -73,7 +73,7 @@ export function staffRoutes(staff: StaffService, signIn?: SignInLimiter, changed
     const fields = Object.keys(body);
     const detail = { fields, ...(body.role ? { role: body.role } : {}), ...(body.disabled !== undefined ? { disabled: body.disabled } : {}) };
     // Setting your own password signs out your other sessions, not the one you are using.
-    const current = id === req.staff!.id ? (req.get('authorization') ?? '').replace(/^Bearer\s+/i, '') : undefined;
+    const current = id === req.staff!.id ? req.staffToken : undefined;
     const account = await staff.update(id, body, req.staff!, (trx) => staff.audit(req.staff!, 'staff.update', { type: 'staff', id }, detail, trx), current);
     changed?.(id);
     res.json(account);
