@@ -16,6 +16,7 @@ import * as m0014 from './migrations/0014-commit-turns-function.js';
 import * as m0015 from './migrations/0015-conversations-hot-updates.js';
 import * as m0016 from './migrations/0016-slack-desk-claims.js';
 import * as m0017 from './migrations/0017-no-statistics-for-message-bodies.js';
+import * as m0018 from './migrations/0018-commit-turns-returns-keys.js';
 
 /**
  * Every migration shipped, by name (the file name without extension), in order. A static list rather
@@ -40,6 +41,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0015-conversations-hot-updates': m0015,
   '0016-slack-desk-claims': m0016,
   '0017-no-statistics-for-message-bodies': m0017,
+  '0018-commit-turns-returns-keys': m0018,
 };
 
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();

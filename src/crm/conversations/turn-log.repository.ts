@@ -87,11 +87,14 @@ export class TurnLogRepository {
   private async writeBatch(records: TurnRecord[]): Promise<TurnCommit[]> {
     const { rows: [row] } = await batchStatement(records).execute(this.db);
     const accepted = new Set(row?.accepted ?? []);
+    const byInbound = new Map(records.map((r) => [r.inbound.id, r]));
     const outbox = new Map<string, TurnCommit['outbox']>();
+    // Rows come in id order, which is each turn's reply order; the key names the turn and the reply.
     for (const o of row?.outbox ?? []) {
-      const list = outbox.get(o.inbound_id) ?? [];
-      list.push({ id: o.id, message: o.message, status: o.status });
-      outbox.set(o.inbound_id, list);
+      const { inboundId, seq } = parseReplyKey(o.key);
+      const list = outbox.get(inboundId) ?? [];
+      list.push({ id: o.id, message: byInbound.get(inboundId)!.replies[seq].message, status: o.status });
+      outbox.set(inboundId, list);
     }
     return records.map((r) => ({ accepted: accepted.has(r.inbound.id), outbox: outbox.get(r.inbound.id) ?? [] }));
   }
@@ -99,7 +102,17 @@ export class TurnLogRepository {
 
 interface BatchRow {
   accepted: string[] | null;
-  outbox: Array<{ id: string; inbound_id: string; message: OutboundMessage; status: string }> | null;
+  outbox: Array<{ id: string; key: string; status: string }> | null;
+}
+
+/** A turn reply's outbox dedupe key: one per reply, so a redelivered turn can never queue it twice. */
+function replyKey(inboundId: string, seq: number): string {
+  return `turn:${inboundId}:${seq}`;
+}
+
+function parseReplyKey(key: string): { inboundId: string; seq: number } {
+  const colon = key.lastIndexOf(':');
+  return { inboundId: key.slice(5, colon), seq: Number(key.slice(colon + 1)) };
 }
 
 /**
@@ -117,12 +130,12 @@ function batchStatement(records: TurnRecord[]) {
   }));
   const replies = records.flatMap((r) =>
     r.replies.map((reply, i) => ({
-      dedupe_key: `turn:${r.inbound.id}:${i}`, conversation_id: r.inbound.conversationId, customer_id: r.inbound.customerId,
+      dedupe_key: replyKey(r.inbound.id, i), conversation_id: r.inbound.conversationId, customer_id: r.inbound.customerId,
       channel: r.inbound.channel, recipient: r.recipient, kind: reply.kind, message: reply.message,
       status: reply.delivered ? 'sent' : 'pending', inbound_id: r.inbound.id, seq: i,
     })),
   );
-  // The statement itself is the database function `commit_turns` (migration 0014): planned once per
-  // session instead of once per batch, which is most of a lone turn's commit time on PGlite.
+  // The statement itself is the database function `commit_turns` (migrations 0014 and 0018): planned
+  // once per session instead of once per batch, which is most of a lone turn's commit time on PGlite.
   return sql<BatchRow>`select accepted, outbox from commit_turns(${JSON.stringify(inbound)}::jsonb, ${JSON.stringify(replies)}::jsonb)`;
 }

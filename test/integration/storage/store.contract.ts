@@ -93,6 +93,34 @@ export function describeStoreContract(name: string, open: () => Promise<Store | 
       expect(transcript.map((e) => e.direction)).toEqual(['in']);
     });
 
+    it('answers each turn of a batch with its own written replies, in order, with their messages and row ids', async (t) => {
+      const s = live() ?? t.skip();
+      const bot = await seedConversation(s!);
+      const taken = await seedConversation(s!);
+      await new ConversationRepository(s!.db).transferOwner(taken.conversation.id, ['bot'], 'agent', 'agent-1');
+      const log = new TurnLogRepository(s!.db);
+      const threeReplies = (c: typeof bot, text: string): TurnRecord => ({
+        ...turn(c.conversation.id, c.customerId, newId(), text),
+        replies: [
+          { message: { text: `${text} 1` }, kind: 'reply', delivered: true },
+          { message: { text: `${text} notice` }, kind: 'system', delivered: true },
+          { message: { text: `${text} 3`, quickReplies: [{ label: 'a', payload: 'A' }, { label: 'b' }] }, kind: 'reply', delivered: true },
+        ],
+      });
+      // Queued in one tick, so they share a batch; the agent-owned turn keeps only its system notice.
+      const [a, b, c] = await Promise.all([
+        log.commit(threeReplies(bot, 'first')), log.commit(threeReplies(taken, 'taken')), log.commit(threeReplies(bot, 'second')),
+      ]);
+      expect(a.outbox.map((o) => o.message)).toEqual([{ text: 'first 1' }, { text: 'first notice' }, { text: 'first 3', quickReplies: [{ label: 'a', payload: 'A' }, { label: 'b' }] }]);
+      expect(b.outbox.map((o) => o.message)).toEqual([{ text: 'taken notice' }]);
+      expect(c.outbox.map((o) => o.message)).toEqual([{ text: 'second 1' }, { text: 'second notice' }, { text: 'second 3', quickReplies: [{ label: 'a', payload: 'A' }, { label: 'b' }] }]);
+      for (const o of [...a.outbox, ...b.outbox, ...c.outbox]) expect(o.status).toBe('sent');
+      const stored = await s!.db.selectFrom('outbox').select(['id', 'message']).where('conversation_id', 'in', [bot.conversation.id, taken.conversation.id]).execute();
+      const byId = new Map(stored.map((r) => [String(r.id), r.message]));
+      for (const o of [...a.outbox, ...b.outbox, ...c.outbox]) expect(byId.get(o.id)).toEqual(o.message);
+      expect(stored).toHaveLength(7);
+    });
+
     it('batches many concurrent turns into group commits without losing any', async (t) => {
       const s = live() ?? t.skip();
       const { conversation, customerId } = await seedConversation(s!);
