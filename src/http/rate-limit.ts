@@ -3,6 +3,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { AppError } from '../core/errors.js';
 import type { WebchatAdapter, WebchatTurn } from '../channels/webchat/webchat.adapter.js';
 import type { Coordination, RateLimitResult } from '../storage/coordination.js';
+import { MemoryCoordination } from '../storage/coordination.memory.js';
 
 /** One bucket: `points` messages in any `durationMs`. */
 export interface RateLimitRule {
@@ -52,11 +53,10 @@ export class SignInLimiter {
   private readonly account: RateLimitRule;
   private readonly ip: RateLimitRule;
   private readonly prefix: string;
+  private readonly buckets: Buckets;
 
-  constructor(
-    private readonly coordination: Pick<Coordination, 'consume'>,
-    options: SignInLimitOptions = {},
-  ) {
+  constructor(coordination: Pick<Coordination, 'consume'>, options: SignInLimitOptions = {}) {
+    this.buckets = new Buckets(coordination);
     this.account = options.perAccount ?? DEFAULT_SIGN_IN_ACCOUNT_RULE;
     this.ip = options.perIp ?? (unlimited(this.account) ? this.account : { points: this.account.points * 3, durationMs: this.account.durationMs });
     this.prefix = options.prefix ?? 'rl:sign-in';
@@ -65,8 +65,8 @@ export class SignInLimiter {
   /** Throws {@link RateLimitedError} when the address or the account has no attempts left. */
   async check(ip: string, email: string): Promise<void> {
     const account = createHash('sha256').update(email.trim().toLowerCase()).digest('base64url').slice(0, 22);
-    await checkBucket(this.coordination, `${this.prefix}:ip:${ip}`, this.ip, 'too many sign-in attempts from this address', 'try again');
-    await checkBucket(this.coordination, `${this.prefix}:account:${account}`, this.account, 'too many sign-in attempts for this account', 'try again');
+    await this.buckets.take(`${this.prefix}:ip:${ip}`, this.ip, 'too many sign-in attempts from this address', 'try again');
+    await this.buckets.take(`${this.prefix}:account:${account}`, this.account, 'too many sign-in attempts for this account', 'try again');
   }
 }
 
@@ -88,11 +88,10 @@ export class ChatRateLimiter {
   private readonly session: RateLimitRule;
   private readonly ip: RateLimitRule;
   private readonly prefix: string;
+  private readonly buckets: Buckets;
 
-  constructor(
-    private readonly coordination: Pick<Coordination, 'consume'>,
-    options: ChatRateLimitOptions = {},
-  ) {
+  constructor(coordination: Pick<Coordination, 'consume'>, options: ChatRateLimitOptions = {}) {
+    this.buckets = new Buckets(coordination);
     this.session = options.perSession ?? DEFAULT_SESSION_RULE;
     this.ip = options.perIp ?? DEFAULT_IP_RULE;
     this.prefix = options.prefix ?? 'rl:chat';
@@ -114,22 +113,32 @@ export class ChatRateLimiter {
   }
 
   private check(key: string, rule: RateLimitRule, what: string): Promise<void> {
-    return checkBucket(this.coordination, key, rule, `too many messages from this ${what}`);
+    return this.buckets.take(key, rule, `too many messages from this ${what}`);
   }
 }
 
-/** Takes a point from `key`'s bucket; throws {@link RateLimitedError} when it is empty. */
-async function checkBucket(coordination: Pick<Coordination, 'consume'>, key: string, rule: RateLimitRule, too: string, again?: string): Promise<void> {
-  if (unlimited(rule)) return;
-  let result: RateLimitResult;
-  try {
-    result = await coordination.consume(key, rule.points, rule.durationMs);
-  } catch {
-    // An unreachable Redis must not take the chat or the staff console down with it (/readyz
-    // already reports it): the limits are off until it is back.
-    return;
+/**
+ * Buckets in the Coordination store (shared by every instance when it is Redis), with this process's
+ * memory standing in while the store cannot answer: an unreachable Redis must not take the chat or the
+ * staff console down with it (/readyz already reports it), nor switch the limits off, so until it is
+ * back each instance counts on its own — the same rules, held per instance.
+ */
+class Buckets {
+  private readonly local = new MemoryCoordination();
+
+  constructor(private readonly shared: Pick<Coordination, 'consume'>) {}
+
+  /** Takes a point from `key`'s bucket; throws {@link RateLimitedError} when it is empty. */
+  async take(key: string, rule: RateLimitRule, too: string, again?: string): Promise<void> {
+    if (unlimited(rule)) return;
+    let result: RateLimitResult;
+    try {
+      result = await this.shared.consume(key, rule.points, rule.durationMs);
+    } catch {
+      result = await this.local.consume(key, rule.points, rule.durationMs);
+    }
+    if (!result.allowed) throw new RateLimitedError(too, result.retryAfterMs, again);
   }
-  if (!result.allowed) throw new RateLimitedError(too, result.retryAfterMs, again);
 }
 
 /**
