@@ -48,7 +48,8 @@ const audited = async (action: string) => (await staff.auditTrail({ limit: 500 }
 
 describe('staff sign-in', () => {
   it('hashes the password once whether the e-mail is unknown, has no password, or the password is wrong', async () => {
-    await hashesFor('nobody@example.com', 'warm-up guess');
+    // The very first unknown e-mail too: the decoy costs nothing to make.
+    expect(await hashesFor('first@example.com', 'a first guess')).toBe(1);
     expect(await hashesFor('ana@example.com', 'a wrong password')).toBe(1);
     expect(await hashesFor('nobody@example.com', 'a wrong password')).toBe(1);
     expect(await hashesFor('token@example.com', 'a wrong password')).toBe(1);

@@ -48,8 +48,10 @@ function emailTaken(email: string | null | undefined): (err: unknown) => never {
 }
 
 // Checked against when the account does not exist or has no password, so that answer takes as long
-// as a wrong password (the time must not tell which e-mails are staff accounts). Made on first use.
-let decoy: Promise<string> | undefined;
+// as a wrong password (the time must not tell which e-mails are staff accounts). A stored hash in form
+// only — random salt, random key — so it costs the one scrypt of checking it and none to make, and
+// no password matches it.
+const DECOY_HASH = `scrypt$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
 
 async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, salt, key] = stored.split('$');
@@ -164,7 +166,7 @@ export class StaffService {
   async signIn(email: string, password: string, audit?: (trx: Db, user: StaffPrincipal) => Promise<void>): Promise<{ token: string; expiresAt: Date; user: StaffPrincipal }> {
     const user = await this.db.selectFrom('staff_users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).where('disabled_at', 'is', null).executeTakeFirst();
     // Same answer, after the same work, for an unknown e-mail and a wrong password: no account enumeration.
-    const stored = user?.password_hash ?? (await (decoy ??= hashPassword(newToken(16))));
+    const stored = user?.password_hash ?? DECOY_HASH;
     const matches = await verifyPassword(password, stored);
     if (!user?.password_hash || !matches) throw new AppError('unauthorized', 'e-mail or password is wrong');
     const token = newToken(32);
