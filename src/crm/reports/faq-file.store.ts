@@ -11,6 +11,16 @@ export interface FaqFileState {
   problem?: string;
 }
 
+/** A replaced FAQ: its new etag, and how to put the previous bytes back (see `undo`). */
+export interface FaqWrite {
+  etag: string;
+  /**
+   * Puts back the file as it was before this write (none, if there was none), unless it has changed
+   * again since: for a write whose audit transaction failed to commit after the file was replaced.
+   */
+  undo: () => Promise<void>;
+}
+
 /**
  * Reads and replaces `config/faq.json`. Reads happen at request time (someone may edit the file
  * by hand); writes go to a temp file that is renamed over the old one, so a reader never sees half
@@ -22,13 +32,8 @@ export class FaqFileStore {
   constructor(readonly path: string) {}
 
   async read(): Promise<FaqFileState> {
-    let raw: string;
-    try {
-      raw = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false, etag: null, faq: null };
-      throw err;
-    }
+    const raw = await this.readRaw();
+    if (raw === null) return { exists: false, etag: null, faq: null };
     const etag = etagOf(raw);
     try {
       return { exists: true, etag, faq: JSON.parse(raw) };
@@ -38,19 +43,50 @@ export class FaqFileStore {
   }
 
   /** Writes `faq` (already validated) atomically; with `ifMatch`, only over the version that etag names. */
-  write(faq: unknown, ifMatch?: string): Promise<{ etag: string }> {
-    const run = this.writing.then(() => this.replace(faq, ifMatch));
+  write(faq: unknown, ifMatch?: string): Promise<FaqWrite> {
+    return this.serial(() => this.replace(faq, ifMatch));
+  }
+
+  /** One write (or undo) at a time, in call order. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(fn);
     this.writing = run.catch(() => {});
     return run;
   }
 
-  private async replace(faq: unknown, ifMatch?: string): Promise<{ etag: string }> {
+  private async replace(faq: unknown, ifMatch?: string): Promise<FaqWrite> {
+    const before = await this.readRaw();
     if (ifMatch) {
-      const current = await this.read();
       const expected = ifMatch.replace(/^W\//, '').replace(/"/g, '');
-      if (current.etag !== expected) throw new AppError('conflict', `faq.json changed since it was read (etag ${current.etag ?? 'none'}, If-Match ${expected}); reload and apply the edit again`);
+      const current = before === null ? null : etagOf(before);
+      if (current !== expected) throw new AppError('conflict', `faq.json changed since it was read (etag ${current ?? 'none'}, If-Match ${expected}); reload and apply the edit again`);
     }
     const text = `${JSON.stringify(faq, null, 2)}\n`;
+    await this.put(text);
+    const etag = etagOf(text);
+    return {
+      etag,
+      // Only over our own bytes: a later write (or a hand edit) since then stands.
+      undo: () => this.serial(async () => {
+        const now = await this.readRaw();
+        if (now === null || etagOf(now) !== etag) return;
+        if (before === null) await unlink(this.path).catch(() => {});
+        else await this.put(before);
+      }),
+    };
+  }
+
+  /** The file's bytes, or null when there is none. */
+  private async readRaw(): Promise<string | null> {
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  private async put(text: string): Promise<void> {
     const tmp = `${this.path}.${process.pid}.${Date.now()}.tmp`;
     try {
       await writeFile(tmp, text, 'utf8');
@@ -59,7 +95,6 @@ export class FaqFileStore {
       await unlink(tmp).catch(() => {});
       throw new AppError('unavailable', `could not write ${this.path}: ${(err as Error).message}`);
     }
-    return { etag: etagOf(text) };
   }
 }
 

@@ -179,6 +179,32 @@ describe('the FAQ in the admin API', () => {
     expect(await audits()).toBe(before + 1);
   });
 
+  it('puts the old FAQ back when the audit row is refused at commit, after the file was replaced', async () => {
+    const audits = async () => (await kit.app.staff.auditTrail({ limit: 500 })).filter((a) => a.action === 'faq.replace').length;
+    const got = await kit.call('GET', '/api/faq');
+    const before = readFileSync(kit.faqPath, 'utf8');
+    const faq = got.body.faq;
+    const first = Object.keys(faq.entries)[0];
+    faq.entries[first].answer.en = 'Written by a change whose audit never committed.';
+    const rowsBefore = await audits();
+    // A deferred constraint trigger fails the transaction at COMMIT, i.e. after the route replaced the file.
+    const db = kit.app.store.db;
+    await sql`create function audit_refused_at_commit() returns trigger language plpgsql as $$ begin raise exception 'audit refused at commit'; end $$`.execute(db);
+    await sql`create constraint trigger refuse_at_commit after insert on audit_log deferrable initially deferred for each row execute function audit_refused_at_commit()`.execute(db);
+    try {
+      const put = await kit.call('PUT', '/api/faq', { body: faq, headers: { 'if-match': got.headers.get('etag')! } });
+      expect(put.status).toBe(500);
+    } finally {
+      await sql`drop trigger refuse_at_commit on audit_log`.execute(db);
+      await sql`drop function audit_refused_at_commit()`.execute(db);
+    }
+    expect(readFileSync(kit.faqPath, 'utf8')).toBe(before);
+    expect(await audits()).toBe(rowsBefore);
+    // The ETag read before still names the file, so the edit goes through once the audit log takes it.
+    expect((await kit.call('PUT', '/api/faq', { body: faq, headers: { 'if-match': got.headers.get('etag')! } })).status).toBe(200);
+    expect(await audits()).toBe(rowsBefore + 1);
+  });
+
   it('refuses an FAQ that the bot would refuse at start, naming the field', async () => {
     const faq = (await kit.call('GET', '/api/faq')).body.faq;
     const first = Object.keys(faq.entries)[0];

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { AppError } from '../../../core/errors.js';
-import type { FaqFileStore } from '../../../crm/reports/faq-file.store.js';
+import type { FaqFileStore, FaqWrite } from '../../../crm/reports/faq-file.store.js';
 import type { StaffService } from '../../../crm/staff/staff.service.js';
 import type { Db } from '../../../storage/database.js';
 import { faqConfigSchema } from '../../../flows/service/faq.config.js';
@@ -34,11 +34,19 @@ export function faqRoutes(reg: ApiRegistry, deps: { db: Db; store: FaqFileStore;
       if (ifMatch !== undefined && !/^(W\/)?"?[0-9a-f]{1,64}"?$/.test(ifMatch)) throw new AppError('validation_failed', 'If-Match: must be an ETag from GET /api/faq');
       // Keep the body as sent (defaults left implicit), it is what the file holds.
       // The audit row is written first and committed only once the file is replaced: a write that
-      // fails (a stale If-Match, a full disk) leaves no audit row, an audit that fails leaves the file.
-      const { etag } = await db.transaction().execute(async (trx) => {
-        await staff.audit(who, 'faq.replace', { type: 'config', id: 'faq.json' }, { entries: Object.keys(body.entries).length }, trx);
-        return store.write(req.body, ifMatch);
-      });
+      // fails (a stale If-Match, a full disk) leaves no audit row, an audit that fails leaves the file,
+      // and a commit that fails after the file was replaced puts the old file back.
+      let written: FaqWrite | undefined;
+      try {
+        await db.transaction().execute(async (trx) => {
+          await staff.audit(who, 'faq.replace', { type: 'config', id: 'faq.json' }, { entries: Object.keys(body.entries).length }, trx);
+          written = await store.write(req.body, ifMatch);
+        });
+      } catch (err) {
+        await written?.undo();
+        throw err;
+      }
+      const { etag } = written!;
       res.setHeader('etag', `"${etag}"`);
       return { etag, entries: Object.keys(body.entries).length, restartRequired: true };
     },
