@@ -43,7 +43,9 @@ export function faqRoutes(reg: ApiRegistry, deps: { db: Db; store: FaqFileStore;
           written = await store.write(req.body, ifMatch);
         });
       } catch (err) {
-        await written?.undo();
+        await written?.undo().catch((undoErr: Error) => {
+          throw new AppError('unavailable', `faq.json was replaced but its audit row did not commit (${(err as Error).message}), and putting the old file back failed: ${undoErr.message}`);
+        });
         throw err;
       }
       const { etag } = written!;
