@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { OutboundMessage } from '../../core/message.js';
 import type { Db } from '../../storage/database.js';
 import type { OutboxKind } from '../../storage/schema.js';
+import { Batcher } from '../../storage/batcher.js';
 
 /** Everything one turn writes, committed together so a turn is all-or-nothing. */
 export interface TurnRecord {
@@ -32,12 +33,6 @@ export interface TurnCommit {
   outbox: Array<{ id: string; message: OutboundMessage; status: string }>;
 }
 
-interface Pending {
-  record: TurnRecord;
-  resolve: (c: TurnCommit) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * Group commit for turns: records queued while a batch is written go together in the next one
  * (one statement for any number of turns). Under light load each turn commits
@@ -45,39 +40,19 @@ interface Pending {
  * per-turn path.
  */
 export class TurnLogRepository {
-  private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly batcher: Batcher<TurnRecord, TurnCommit>;
 
-  constructor(private readonly db: Db, private readonly maxBatch = 256) {}
+  constructor(private readonly db: Db, maxBatch = 256) {
+    this.batcher = new Batcher((records) => this.writeBatch(records), maxBatch);
+  }
 
   commit(record: TurnRecord): Promise<TurnCommit> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ record, resolve, reject });
-      if (!this.flushing) this.flushing = this.drain();
-    });
+    return this.batcher.call(record);
   }
 
   /** Resolves when everything queued so far is written. */
-  async idle(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  private async drain(): Promise<void> {
-    // Let the current tick's turns join the first batch.
-    await new Promise<void>((r) => setImmediate(r));
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        try {
-          const results = await this.writeBatch(batch.map((p) => p.record));
-          batch.forEach((p, i) => p.resolve(results[i]));
-        } catch (err) {
-          batch.forEach((p) => p.reject(err));
-        }
-      }
-    } finally {
-      this.flushing = null;
-    }
+  idle(): Promise<void> {
+    return this.batcher.idle();
   }
 
   /**

@@ -120,6 +120,39 @@ describe('the outbox sender', () => {
     expect((await status('own-reply')).status).toBe('suppressed');
   });
 
+  it('checks each reply\'s thread again right before sending, among many sent at once, and records each row\'s own platform id', async () => {
+    const conversations = new ConversationRepository(store.db);
+    const customers = new CustomerRepository(store.db);
+    const threads = await Promise.all(['a', 'b', 'c', 'd'].map(async (chat) => {
+      const customerId = await customers.createWithIdentity({ channel: 'ch-many', externalId: newId(), at: new Date() });
+      return { chat, conversation: await conversations.ensure('ch-many', `chat-${chat}`, customerId) };
+    }));
+    for (const { chat, conversation } of threads) {
+      await repo.enqueue({ dedupeKey: `many-${chat}`, channel: 'ch-many', recipient: `chat-${chat}`, kind: 'reply', message: { text: `to ${chat}` }, conversationId: conversation.id });
+    }
+    // An agent takes thread b over after the rows were leased (owner "bot" at claim time), before the sends.
+    const claiming = new (class extends OutboxRepository {
+      override async claim(channels: string[], limit: number) {
+        const rows = await super.claim(channels, limit);
+        if (rows.some((r) => r.recipient === 'chat-b')) await conversations.transferOwner(threads[1].conversation.id, ['bot'], 'agent', 'agent-b');
+        return rows;
+      }
+    })(store.db);
+    const registry = new ChannelRegistry();
+    const ch = new ScriptedChannel('ch-many');
+    registry.add(ch);
+    await new OutboxSender(claiming, registry, coordination, new Metrics(false), silentLogger).drain(3000);
+    expect(ch.sent.map((s) => s.text).sort()).toEqual(['to a', 'to c', 'to d']);
+    expect((await status('many-b')).status).toBe('suppressed');
+    const rows = await store.db.selectFrom('outbox').select(['recipient', 'status', 'platform_message_id', 'sent_at']).where('channel', '=', 'ch-many').execute();
+    for (const row of rows.filter((r) => r.recipient !== 'chat-b')) {
+      expect(row.status).toBe('sent');
+      expect(row.sent_at).not.toBeNull();
+      // ScriptedChannel numbers its sends: each row holds the number of its own send.
+      expect(ch.sent[Number(row.platform_message_id) - 1].to).toBe(row.recipient);
+    }
+  });
+
   it('keeps to one message per second per chat', async () => {
     makeSender(new ScriptedChannel('ch-pace', { perChat: { points: 1, durationMs: 1000 } }));
     await sender.start();

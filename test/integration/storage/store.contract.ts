@@ -144,6 +144,24 @@ export function describeStoreContract(name: string, open: () => Promise<Store | 
       expect(await repo.claim([channel], 10)).toEqual([]);
     });
 
+    it('answers owner checks and records sends made together, each for its own row', async (t) => {
+      const s = live() ?? t.skip();
+      const repo = new OutboxRepository(s!.db);
+      const channel = `marks-${newId().slice(0, 8)}`;
+      const [one, two] = [await seedConversation(s!), await seedConversation(s!)];
+      await new ConversationRepository(s!.db).transferOwner(two.conversation.id, ['bot'], 'agent', 'agent-2');
+      expect(await Promise.all([repo.ownerOf(one.conversation.id), repo.ownerOf(two.conversation.id), repo.ownerOf(one.conversation.id), repo.ownerOf(newId())]))
+        .toEqual(['bot', 'agent', 'bot', undefined]);
+      for (let i = 0; i < 5; i++) await repo.enqueue({ dedupeKey: `${channel}-${i}`, channel, recipient: `r${i}`, kind: 'system', message: { text: `m${i}` } });
+      const claimed = await repo.claim([channel], 10);
+      await Promise.all(claimed.map((row) => repo.markSent(row.id, row.recipient === 'r3' ? undefined : `pm-${row.recipient}`)));
+      const rows = await s!.db.selectFrom('outbox').select(['recipient', 'status', 'platform_message_id', 'sent_at']).where('channel', '=', channel).orderBy('recipient').execute();
+      expect(rows.map((r) => [r.recipient, r.status, r.platform_message_id])).toEqual([
+        ['r0', 'sent', 'pm-r0'], ['r1', 'sent', 'pm-r1'], ['r2', 'sent', 'pm-r2'], ['r3', 'sent', null], ['r4', 'sent', 'pm-r4'],
+      ]);
+      expect(rows.every((r) => r.sent_at instanceof Date)).toBe(true);
+    });
+
     it('returns leased rows to the queue when their lease has expired', async (t) => {
       const s = live() ?? t.skip();
       const repo = new OutboxRepository(s!.db);
