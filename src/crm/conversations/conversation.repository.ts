@@ -19,10 +19,16 @@ export class ConversationRepository {
       .executeTakeFirst();
   }
 
-  /** Finds or creates the conversation for a channel thread (race-safe via the unique key). */
-  async ensure(channel: string, externalId: string, customerId: string, locale?: string): Promise<Conversation> {
-    const existing = await this.findByExternal(channel, externalId);
-    if (existing) return existing;
+  /**
+   * Finds or creates the conversation for a channel thread (race-safe via the unique key). `fresh`
+   * (the thread is most likely new, e.g. its customer was created just now) tries the insert first:
+   * one statement instead of two.
+   */
+  async ensure(channel: string, externalId: string, customerId: string, locale?: string, options: { fresh?: boolean } = {}): Promise<Conversation> {
+    if (!options.fresh) {
+      const existing = await this.findByExternal(channel, externalId);
+      if (existing) return existing;
+    }
     const created = await this.db
       .insertInto('conversations')
       .values({ id: newId(), customer_id: customerId, channel, external_id: externalId, agent_id: null, locale: locale ?? null, state: '{}', last_message_at: null })

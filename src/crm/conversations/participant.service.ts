@@ -30,13 +30,14 @@ export class ParticipantService {
 
   async resolve(message: InboundMessage): Promise<Participant> {
     const key = `${message.channel}\u0000${message.conversation}`;
-    const customer = await this.customerFor(message);
+    const { customer, created } = await this.customerFor(message);
     const cachedId = this.conversationIds.get(key);
     if (cachedId) {
       const row = this.cacheRows ? this.rows.get(cachedId) : await this.conversationRepo.findById(cachedId);
       if (row) return { customer, conversation: row };
     }
-    const conversation = await this.conversationRepo.ensure(message.channel, message.conversation, customer.id, message.locale);
+    // A customer created just now has no conversation yet: try the insert first.
+    const conversation = await this.conversationRepo.ensure(message.channel, message.conversation, customer.id, message.locale, { fresh: created });
     this.bound(this.conversationIds).set(key, conversation.id);
     if (this.cacheRows) this.bound(this.rows).set(conversation.id, conversation);
     return { customer, conversation };
@@ -73,18 +74,19 @@ export class ParticipantService {
     for (const [k, id] of this.conversationIds) if (id === conversationId) this.conversationIds.delete(k);
   }
 
-  private async customerFor(message: InboundMessage): Promise<Participant['customer']> {
+  /** The sender's customer: from memory, else one read, else created (one statement). */
+  private async customerFor(message: InboundMessage): Promise<{ customer: Participant['customer']; created: boolean }> {
     const key = `${message.channel}\u0000${message.sender.id}`;
     const hit = this.customers.get(key);
-    if (hit) return hit;
-    let id = await this.customerRepo.findIdByIdentity(message.channel, message.sender.id);
-    id ??= await this.customerRepo.createWithIdentity({
-      channel: message.channel, externalId: message.sender.id, displayName: message.sender.name, locale: message.locale, at: message.receivedAt,
-    });
-    const row = await this.customerRepo.findById(id);
-    const customer = { id, name: row?.name ?? null, locale: row?.locale ?? null };
-    this.bound(this.customers).set(key, customer);
-    return customer;
+    if (hit) return { customer: hit, created: false };
+    const found = await this.customerRepo.findByIdentity(message.channel, message.sender.id);
+    const resolved = found
+      ? { customer: found, created: false }
+      : await this.customerRepo.createForIdentity({
+          channel: message.channel, externalId: message.sender.id, displayName: message.sender.name, locale: message.locale, at: message.receivedAt,
+        });
+    this.bound(this.customers).set(key, resolved.customer);
+    return resolved;
   }
 
   // A crude bound: past the limit the oldest entries go (Map keeps insertion order).

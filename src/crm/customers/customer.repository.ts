@@ -13,6 +13,13 @@ export interface NewParticipant {
   at: Date;
 }
 
+/** What a turn needs of its customer. */
+export interface ParticipantCustomer {
+  id: string;
+  name: string | null;
+  locale: string | null;
+}
+
 /** Customer fields the shop sends (`customer.upserted`); absent keys are left as they are. */
 export interface ShopCustomerData {
   id: string;
@@ -50,29 +57,44 @@ export class CustomerRepository {
    * Creates a customer with one identity. When another instance created the same identity first,
    * its customer id is returned instead, so a race never makes two customers for one identity.
    */
+  /** The customer behind a channel identity with what a turn needs of it (one read), if known. */
+  findByIdentity(channel: string, externalId: string): Promise<ParticipantCustomer | undefined> {
+    return this.db
+      .selectFrom('identities as i')
+      .innerJoin('customers as c', 'c.id', 'i.customer_id')
+      .select(['c.id', 'c.name', 'c.locale'])
+      .where('i.channel', '=', channel)
+      .where('i.external_id', '=', externalId)
+      .executeTakeFirst();
+  }
+
+  /** A new customer for a channel identity; the existing customer's id when the identity is taken (race-safe). */
   async createWithIdentity(p: NewParticipant): Promise<string> {
-    return this.db.transaction().execute(async (trx) => {
-      const customerId = newId();
-      await trx
-        .insertInto('customers')
-        .values({ id: customerId, name: p.displayName ?? null, locale: p.locale ?? null, timezone: null, first_seen_at: p.at, last_seen_at: p.at })
-        .execute();
-      const inserted = await trx
-        .insertInto('identities')
-        .values({ id: newId(), customer_id: customerId, channel: p.channel, external_id: p.externalId, display_name: p.displayName ?? null, unreachable_at: null, unreachable_reason: null })
-        .onConflict((oc) => oc.columns(['channel', 'external_id']).doNothing())
-        .returning('customer_id')
-        .executeTakeFirst();
-      if (inserted) return customerId;
-      await trx.deleteFrom('customers').where('id', '=', customerId).execute();
-      const existing = await trx
-        .selectFrom('identities')
-        .select('customer_id')
-        .where('channel', '=', p.channel)
-        .where('external_id', '=', p.externalId)
-        .executeTakeFirstOrThrow();
-      return existing.customer_id;
-    });
+    return (await this.createForIdentity(p)).customer.id;
+  }
+
+  /**
+   * Creates the customer of a new channel identity in one statement: the identity goes in first and
+   * its unique key decides, and the customer row only when it did (the identity's foreign key is
+   * checked at the end of the statement, when both rows exist). When another caller's identity won,
+   * that customer is returned with `created: false`.
+   */
+  async createForIdentity(p: NewParticipant): Promise<{ customer: ParticipantCustomer; created: boolean }> {
+    const customer = { id: newId(), name: p.displayName ?? null, locale: p.locale ?? null };
+    const { rows } = await sql<{ id: string }>`
+      with identity as (
+        insert into identities (id, customer_id, channel, external_id, display_name)
+        values (${newId()}, ${customer.id}, ${p.channel}, ${p.externalId}, ${p.displayName ?? null})
+        on conflict (channel, external_id) do nothing
+        returning customer_id
+      )
+      insert into customers (id, name, locale, timezone, first_seen_at, last_seen_at)
+      select customer_id, ${customer.name}, ${customer.locale}, null, ${p.at}, ${p.at} from identity
+      returning id`.execute(this.db);
+    if (rows.length > 0) return { customer, created: true };
+    const existing = await this.findByIdentity(p.channel, p.externalId);
+    if (!existing) throw new Error(`identity ${p.channel}:${p.externalId} conflicted but has no customer`);
+    return { customer: existing, created: false };
   }
 
   async setLocale(customerId: string, locale: string): Promise<void> {

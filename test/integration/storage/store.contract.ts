@@ -41,6 +41,14 @@ export function describeStoreContract(name: string, open: () => Promise<Store | 
       const ids = await Promise.all([repo.createWithIdentity(p), repo.createWithIdentity(p), repo.createWithIdentity(p)]);
       expect(new Set(ids).size).toBe(1);
       expect(await repo.findIdByIdentity('telegram', p.externalId)).toBe(ids[0]);
+      // The losers leave no customer behind: the one statement writes the customer only with its identity.
+      const named = await s!.db.selectFrom('customers').select('id').where('name', '=', 'Ana').where('first_seen_at', '=', p.at).execute();
+      expect(named.map((r) => r.id)).toEqual([ids[0]]);
+      const results = await Promise.all([1, 2].map(() => repo.createForIdentity({ ...p, externalId: `${p.externalId}-2`, displayName: 'Bo', locale: 'zh-CN' })));
+      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+      expect(results[0].customer).toEqual(results[1].customer);
+      expect(results[0].customer).toMatchObject({ name: 'Bo', locale: 'zh-CN' });
+      expect(await repo.findByIdentity('telegram', `${p.externalId}-2`)).toEqual(results[0].customer);
     });
 
     it('ensures one conversation per channel thread under concurrency', async (t) => {
@@ -51,6 +59,11 @@ export function describeStoreContract(name: string, open: () => Promise<Store | 
       const rows = await Promise.all([1, 2, 3].map(() => repo.ensure('webchat', ext, customerId)));
       expect(new Set(rows.map((r) => r.id)).size).toBe(1);
       expect(rows[0].owner).toBe('bot');
+      // Insert-first (a thread of a customer created just now) is as race-safe, and finds an existing thread.
+      const ext2 = newId();
+      const fresh = await Promise.all([1, 2, 3].map(() => repo.ensure('webchat', ext2, customerId, 'en', { fresh: true })));
+      expect(new Set(fresh.map((r) => r.id)).size).toBe(1);
+      expect((await repo.ensure('webchat', ext, customerId, undefined, { fresh: true })).id).toBe(rows[0].id);
     });
 
     it('transfers ownership only from the expected owner, so one of two claims wins', async (t) => {
