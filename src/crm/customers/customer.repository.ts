@@ -53,10 +53,6 @@ export class CustomerRepository {
     return row?.customer_id;
   }
 
-  /**
-   * Creates a customer with one identity. When another instance created the same identity first,
-   * its customer id is returned instead, so a race never makes two customers for one identity.
-   */
   /** The customer behind a channel identity with what a turn needs of it (one read), if known. */
   findByIdentity(channel: string, externalId: string): Promise<ParticipantCustomer | undefined> {
     return this.db
@@ -68,7 +64,10 @@ export class CustomerRepository {
       .executeTakeFirst();
   }
 
-  /** A new customer for a channel identity; the existing customer's id when the identity is taken (race-safe). */
+  /**
+   * Creates a customer with one identity. When another caller (or instance) created the same identity
+   * first, its customer id is returned instead, so a race never makes two customers for one identity.
+   */
   async createWithIdentity(p: NewParticipant): Promise<string> {
     return (await this.createForIdentity(p)).customer.id;
   }
