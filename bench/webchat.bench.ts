@@ -37,12 +37,15 @@ export default async function webchatBench(): Promise<BenchReport> {
     await runLoad({ ...job, url: echo.url, perClient: 10 });
     const { rows, extra } = await measureOnStores(dir, async (url, label) => {
       await runLoad({ ...job, url, perClient: 10 });
-      const { base, ours, rps } = await alternating(ROUNDS, () => runLoad({ ...job, url: echo.url }), () => runLoad({ ...job, url }));
+      const { base, ours, rps, mainCpuUs } = await alternating(ROUNDS, () => runLoad({ ...job, url: echo.url }), () => runLoad({ ...job, url }));
       return {
         rows: [
           row(`throughput, ${label}`, ours.rps, base.rps, 'req/s', { target: '≥ 0.25 (issue 2), product goal ≥ 0.5', note: `median of ${ROUNDS} alternating rounds` }),
           row(`latency p50, ${label}`, ours.p50, base.p50, 'ms', { lowerIsBetter: true }),
           row(`latency p99, ${label}`, ours.p99, base.p99, 'ms', { lowerIsBetter: true }),
+          row(`main-thread CPU per request, ${label}`, mainCpuUs.ours, mainCpuUs.base, 'µs', {
+            lowerIsBetter: true, note: `median round; ${label === 'embedded PGlite' ? 'includes the database when it runs in-process (not with PGLITE_WORKER)' : "the server's own work is in its process, not counted"}`,
+          }),
         ],
         extra: { rounds: rps, errors: { ours: ours.errors, baseline: base.errors }, requests: ours.requests, seconds: round(ours.seconds) },
       };
