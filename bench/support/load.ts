@@ -74,7 +74,7 @@ export async function alternating(
   }
   const median = (list: LoadResult[]) => [...list].sort((a, b) => a.rps - b.rps)[Math.floor((list.length - 1) / 2)];
   const rps = (list: LoadResult[]) => list.map((r) => Math.round(r.rps));
-  const cpu = (list: LoadResult[]) => [...list].map((r) => r.mainCpuUs).sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
+  const cpu = (list: LoadResult[]) => list.map((r) => r.mainCpuUs).sort((a, b) => a - b)[Math.floor((list.length - 1) / 2)];
   return {
     base: median(runs.base), ours: median(runs.ours), rps: { base: rps(runs.base), ours: rps(runs.ours) },
     mainCpuUs: { base: cpu(runs.base), ours: cpu(runs.ours) },

@@ -29,6 +29,10 @@ const optionalString = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** A rate limit as `points/seconds` (read by `parseRate`), or `off`; `example` and `what` make the message. */
+const rate = (example: string, what: string) =>
+  optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), `must look like ${example} (${what} per seconds), or off`);
+
 /** An on/off switch: `true`/`1` or `false`/`0`. */
 const flag = (byDefault: boolean) =>
   z.enum(['true', 'false', '1', '0'], { message: 'must be 1/true or 0/false' }).default(byDefault ? 'true' : 'false').transform((v) => v === 'true' || v === '1');
@@ -82,9 +86,9 @@ const envSchema = z.object({
   CAMPAIGN_FREQUENCY_CAP: optionalString.refine((v) => v === undefined || /^[1-9]\d{0,2}\/[1-9]\d?$/.test(v), 'must look like 2/7 (messages/days)'),
   CAMPAIGN_MAX_IN_FLIGHT: optionalString.refine((v) => v === undefined || /^[1-9]\d{0,5}$/.test(v), 'must be a positive whole number'),
   UNSUBSCRIBE_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
-  CHAT_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 30/10 (messages per seconds), or off'),
-  CHAT_IP_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 120/10 (messages per seconds), or off'),
-  SIGN_IN_RATE_LIMIT: optionalString.refine((v) => v === undefined || v === 'off' || /^[1-9]\d*\/[1-9]\d*$/.test(v), 'must look like 10/900 (attempts per seconds), or off'),
+  CHAT_RATE_LIMIT: rate('30/10', 'messages'),
+  CHAT_IP_RATE_LIMIT: rate('120/10', 'messages'),
+  SIGN_IN_RATE_LIMIT: rate('10/900', 'attempts'),
   HANDOFF_IDLE_MINUTES: z.coerce.number({ message: 'must be a whole number of minutes' }).int('must be a whole number of minutes').min(1, 'must be at least 1').max(10080, 'must be at most 10080 (a week)').default(15),
   TRUST_PROXY: z.string().min(1).default('loopback'),
   BOTKIT_WEB: flag(false),

@@ -80,14 +80,16 @@ interface BatchRow {
   outbox: Array<{ id: string; key: string; status: string }> | null;
 }
 
+const REPLY_KEY = 'turn:';
+
 /** A turn reply's outbox dedupe key: one per reply, so a redelivered turn can never queue it twice. */
 function replyKey(inboundId: string, seq: number): string {
-  return `turn:${inboundId}:${seq}`;
+  return `${REPLY_KEY}${inboundId}:${seq}`;
 }
 
 function parseReplyKey(key: string): { inboundId: string; seq: number } {
   const colon = key.lastIndexOf(':');
-  return { inboundId: key.slice(5, colon), seq: Number(key.slice(colon + 1)) };
+  return { inboundId: key.slice(REPLY_KEY.length, colon), seq: Number(key.slice(colon + 1)) };
 }
 
 /**
